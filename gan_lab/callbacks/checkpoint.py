@@ -1,0 +1,47 @@
+"""Checkpoints counted in generator steps."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytorch_lightning as pl
+from pytorch_lightning.callbacks import Callback
+
+from gan_lab.callbacks.schedule import due
+
+
+class GeneratorStepCheckpoint(Callback):
+    """Writes `g_step=NNNNNN.ckpt` every `every` generator steps and at the end of training, and
+    keeps `last.ckpt` pointing at the newest state.
+
+    The files are Lightning checkpoints (`trainer.save_checkpoint`: networks, EMA, optimizers,
+    loop state). Lightning's ModelCheckpoint counts optimizer steps, of which a GAN makes
+    `n_critic + 1` per batch, hence this callback. Each file is written under a temporary name
+    and renamed into place, so a kill during saving never leaves a truncated checkpoint.
+    """
+
+    def __init__(self, dirpath: str, every: int = 500, save_periodic: bool = True):
+        if every < 0:
+            raise ValueError(f"callbacks.checkpoint.every must be >= 0, got {every}")
+        self.dirpath, self.every, self.save_periodic = Path(dirpath), every, save_periodic
+        self.last_saved_step = -1
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module, outputs, batch, batch_idx: int) -> None:
+        step = pl_module.generator_steps
+        if due(trainer, step, self.every) and step != self.last_saved_step:
+            self.save(trainer, step)
+
+    def save(self, trainer: pl.Trainer, step: int) -> None:
+        names = [f"g_step={step:06d}.ckpt"] if self.save_periodic else []
+        for name in names + ["last.ckpt"]:
+            self._atomic_save(trainer, self.dirpath / name)
+        self.last_saved_step = step
+
+    @staticmethod
+    def _atomic_save(trainer: pl.Trainer, path: Path) -> None:
+        tmp = path.with_name(f".{path.name}.tmp")
+        trainer.save_checkpoint(tmp)  # every rank calls it; rank 0 writes
+        if trainer.is_global_zero:
+            os.replace(tmp, path)
+        trainer.strategy.barrier("gan_lab_checkpoint")

@@ -1,0 +1,99 @@
+"""Shared behaviour of gan_lab's data modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytorch_lightning as pl
+import torch
+from torch import Tensor
+
+
+class GANDataModule(pl.LightningDataModule):
+    """A data module that yields `num_batches` training batches of `batch_size` samples.
+
+    `batch_size`, `num_batches` and `seed` are filled in by the runner (from `train.batch_size`
+    × `train.n_critic`, `train.steps` and `seed`); `sample_shape` says what one sample looks like
+    so that the models can be built to match.
+    """
+
+    sample_shape: tuple[int, ...]
+
+    def __init__(self, batch_size: int = 64, num_batches: int = 1, seed: int = 0):
+        super().__init__()
+        if batch_size < 1:
+            raise ValueError(f"train.batch_size must be >= 1, got {batch_size}")
+        if num_batches < 1:
+            raise ValueError(f"train.steps must be >= 1, got {num_batches}")
+        self.batch_size, self.num_batches, self.seed = batch_size, num_batches, seed
+
+    @property
+    def is_image(self) -> bool:
+        return len(self.sample_shape) == 3
+
+    @property
+    def device(self) -> torch.device:
+        """Where training runs (the trainer's device once attached, else the CPU)."""
+        trainer = self.trainer
+        return trainer.strategy.root_device if trainer is not None else torch.device("cpu")
+
+
+class RandomBatches:
+    """`num_batches` batches drawn by indexing one tensor: a fresh random permutation per pass
+    over the data, no worker processes, everything on the tensor's device."""
+
+    def __init__(self, data: Tensor, batch_size: int, num_batches: int, seed: int):
+        self.data, self.batch_size, self.num_batches = data, batch_size, num_batches
+        self.generator = torch.Generator(device=data.device).manual_seed(seed)
+
+    def __len__(self) -> int:
+        return self.num_batches
+
+    def __iter__(self) -> Iterator[Tensor]:
+        n = self.data.shape[0]
+        order = torch.empty(0, dtype=torch.long, device=self.data.device)
+        for _ in range(self.num_batches):
+            while order.numel() < self.batch_size:
+                perm = torch.randperm(n, generator=self.generator, device=self.data.device)
+                order = torch.cat([order, perm])
+            index, order = order[: self.batch_size], order[self.batch_size :]
+            yield self.data[index]
+
+
+class InMemoryDataModule(GANDataModule):
+    """A data set that fits in memory: one tensor of training samples on the training device, one
+    of held-out samples, and labels where the data has them. Subclasses implement `load()`."""
+
+    train_data: Tensor
+    heldout_data: Tensor
+    train_labels: Tensor | None = None
+    heldout_labels: Tensor | None = None
+
+    def load(self) -> tuple[Tensor, Tensor | None, Tensor, Tensor | None]:
+        """Return (train, train_labels, heldout, heldout_labels) on the CPU."""
+        raise NotImplementedError
+
+    def setup(self, stage: str | None = None) -> None:
+        if getattr(self, "train_data", None) is not None and self.train_data.device == self.device:
+            return
+        train, train_labels, heldout, heldout_labels = self.load()
+        self.train_data = train.to(self.device, torch.float32).contiguous()
+        self.heldout_data = heldout.to(torch.float32)
+        self.train_labels, self.heldout_labels = train_labels, heldout_labels
+
+    def train_dataloader(self) -> RandomBatches:
+        return RandomBatches(self.train_data, self.batch_size, self.num_batches, self.seed)
+
+
+def to_unit_range(images: Tensor) -> Tensor:
+    """Map images in [0, 1] to [-1, 1]."""
+    return images * 2.0 - 1.0
+
+
+def seeded_split(n: int, heldout_fraction: float, seed: int) -> tuple[Tensor, Tensor]:
+    """Indices (train, heldout) of a fixed random split of n items."""
+    if not 0.0 < heldout_fraction < 1.0:
+        raise ValueError(f"dataset.heldout_fraction must be in (0, 1), got {heldout_fraction}")
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    n_heldout = max(1, round(n * heldout_fraction))
+    return perm[n_heldout:], perm[:n_heldout]

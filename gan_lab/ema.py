@@ -1,0 +1,42 @@
+"""An exponential moving average of a network's weights, for sampling and evaluation."""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+
+class ExponentialMovingAverage(nn.Module):
+    """θ_ema ← d·θ_ema + (1 − d)·θ after every generator step, with the warm-up
+    d_t = min(decay, (1 + t) / (10 + t)) of TensorFlow's ExponentialMovingAverage, so that early
+    samples are not dominated by the random initialisation (cf. Yazıcı et al. 2019, "The unusual
+    effectiveness of averaging in GAN training"; Karras et al. 2018 average G the same way).
+
+    Floating-point buffers (BatchNorm running statistics) are averaged too; integer buffers are
+    copied. Unlike torch.optim.swa_utils.AveragedModel, the step count is a Python int passed in by
+    the caller, so an update never synchronises with the GPU.
+    """
+
+    def __init__(self, network: nn.Module, decay: float = 0.999):
+        super().__init__()
+        if not 0.0 < decay < 1.0:
+            raise ValueError(f"train.ema_decay must be in (0, 1) for an EMA, got {decay}")
+        self.decay = decay
+        self.module = copy.deepcopy(network).requires_grad_(False)
+
+    def decay_at(self, step: int) -> float:
+        return min(self.decay, (1.0 + step) / (10.0 + step))
+
+    @torch.no_grad()
+    def update(self, network: nn.Module, step: int) -> None:
+        ema_state, state = self.module.state_dict(), network.state_dict(keep_vars=False)
+        floats = [name for name, value in ema_state.items() if value.is_floating_point()]
+        torch._foreach_lerp_([ema_state[n] for n in floats], [state[n].detach() for n in floats], 1.0 - self.decay_at(step))
+        for name, value in ema_state.items():
+            if not value.is_floating_point():
+                value.copy_(state[name])
+
+    def forward(self, *args, **kwargs):
+        return self.module(*args, **kwargs)

@@ -1,0 +1,55 @@
+"""`python -m gan_lab.generate ckpt=PATH n=1000 out=DIR`: samples from a saved generator.
+
+Needs only the checkpoint (it carries the model config), never the dataset. Images are written as
+PNG files `DIR/000000.png`, …; 2-D points as `DIR/samples.npy` of shape (n, 2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hydra
+import numpy as np
+import torch
+from omegaconf import DictConfig
+from torchvision.utils import save_image
+
+from gan_lab.module import GANModule
+from gan_lab.run import CONF_DIR
+
+
+def load_module(ckpt: str | Path, device: str = "cpu") -> GANModule:
+    """A GANModule from one of our checkpoints, loaded without unpickling arbitrary objects."""
+    path = Path(ckpt)
+    if not path.is_file():
+        raise FileNotFoundError(f"ckpt={str(path)!r}: no such checkpoint file")
+    module = GANModule.load_from_checkpoint(path, map_location=device, weights_only=True)
+    return module.eval()
+
+
+def generate(ckpt: str | Path, n: int, out: str | Path, batch_size: int = 256, seed: int = 0, device: str = "cpu") -> Path:
+    """Write `n` samples of the checkpoint's sampling (EMA) generator under `out`."""
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    module = load_module(ckpt, device)
+    rng = torch.Generator().manual_seed(seed)
+    latents = torch.randn(n, module.generator.latent_dim, generator=rng)
+    samples = torch.cat([module.generate(chunk).cpu() for chunk in latents.split(batch_size)])
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if samples.dim() == 4:
+        for i, image in enumerate(samples):
+            save_image((image + 1) / 2, out / f"{i:06d}.png")
+    else:
+        np.save(out / "samples.npy", samples.numpy())
+    return out
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="generate")
+def main(cfg: DictConfig) -> None:
+    out = generate(cfg.ckpt, cfg.n, cfg.out, cfg.batch_size, cfg.seed, cfg.device)
+    print(f"wrote {cfg.n} samples to {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""W&B logging that never waits for a network: offline unless an API key is configured."""
+
+from __future__ import annotations
+
+import netrc
+import os
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from pytorch_lightning.loggers import WandbLogger
+
+
+def wandb_api_key_configured() -> bool:
+    """True when W&B could authenticate: WANDB_API_KEY, or an api.wandb.ai entry in ~/.netrc."""
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    try:
+        hosts = netrc.netrc(os.environ.get("NETRC")).hosts
+    except (FileNotFoundError, netrc.NetrcParseError, OSError):
+        return False
+    return any("wandb" in host for host in hosts)
+
+
+def _hydra_defaults() -> tuple[str | None, list[str], str | None]:
+    """(group, tags, name) for this run from Hydra: in a multirun the group is the sweep's
+    directory name and the tags/name are the command-line overrides."""
+    if not HydraConfig.initialized():
+        return None, [], None
+    hydra = HydraConfig.get()
+    overrides = list(hydra.overrides.task)
+    group = Path(hydra.sweep.dir).name if hydra.mode == RunMode.MULTIRUN else None
+    name = ",".join(overrides) or None
+    return group, overrides, name
+
+
+def wandb_logger(
+    save_dir: str,
+    project: str = "gan_lab",
+    offline: bool | None = None,
+    group: str | None = None,
+    tags: list[str] | None = None,
+    name: str | None = None,
+    **kwargs,
+) -> WandbLogger:
+    """Lightning's WandbLogger with gan_lab's defaults.
+
+    `offline=None` (the default) logs online only when an API key is configured, so a machine
+    without a network or a key never blocks; `WANDB_MODE` in the environment overrides this.
+    Runs of one Hydra sweep share `group` (the sweep directory's name) and carry the swept values
+    as `tags`; both can be set in the config instead.
+    """
+    if offline is None:
+        mode = os.environ.get("WANDB_MODE")
+        offline = mode in ("offline", "dryrun") if mode else not wandb_api_key_configured()
+    hydra_group, hydra_tags, hydra_name = _hydra_defaults()
+    Path(save_dir).mkdir(parents=True, exist_ok=True)
+    return WandbLogger(
+        save_dir=save_dir,
+        project=project,
+        offline=offline,
+        group=group or hydra_group,
+        tags=list(tags) if tags else hydra_tags,
+        name=name or hydra_name,
+        **kwargs,
+    )

@@ -1,0 +1,19 @@
+"""Adversarial objectives (config group `loss`): one class per file, all sharing `AdversarialLoss`."""
+
+from gan_lab.losses.base import AdversarialLoss
+from gan_lab.losses.hinge import HingeLoss
+from gan_lab.losses.least_squares import LeastSquaresLoss
+from gan_lab.losses.minimax import MinimaxLoss
+from gan_lab.losses.non_saturating import NonSaturatingLoss
+from gan_lab.losses.wasserstein import WassersteinLoss
+from gan_lab.losses.wasserstein_gp import WassersteinGPLoss
+
+__all__ = [
+    "AdversarialLoss",
+    "HingeLoss",
+    "LeastSquaresLoss",
+    "MinimaxLoss",
+    "NonSaturatingLoss",
+    "WassersteinLoss",
+    "WassersteinGPLoss",
+]

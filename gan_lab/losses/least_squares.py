@@ -1,0 +1,16 @@
+from torch import Tensor
+
+from gan_lab.losses.base import AdversarialLoss
+
+
+class LeastSquaresLoss(AdversarialLoss):
+    """Least-squares GAN (Mao et al. 2017, Eq. 2) with the 0-1 coding a=0, b=c=1.
+
+    D minimises ½E[(l_real - 1)²] + ½E[l_fake²]; G minimises ½E[(l_fake - 1)²].
+    """
+
+    def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        return 0.5 * ((real_logits - 1.0) ** 2).mean() + 0.5 * (fake_logits**2).mean()
+
+    def g_loss(self, fake_logits: Tensor) -> Tensor:
+        return 0.5 * ((fake_logits - 1.0) ** 2).mean()

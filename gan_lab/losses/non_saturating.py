@@ -1,0 +1,17 @@
+from torch import Tensor
+
+from gan_lab.losses.base import AdversarialLoss, mean_softplus
+
+
+class NonSaturatingLoss(AdversarialLoss):
+    """The non-saturating GAN objective (Goodfellow et al. 2014, Sec. 3).
+
+    D as in the minimax game; G maximises E[log D(G(z))] instead, i.e. minimises
+    E[softplus(-l_fake)], which keeps G's gradient alive while D wins.
+    """
+
+    def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        return mean_softplus(-real_logits) + mean_softplus(fake_logits)
+
+    def g_loss(self, fake_logits: Tensor) -> Tensor:
+        return mean_softplus(-fake_logits)

@@ -1,0 +1,40 @@
+"""results.json: what a run did, in one file that reports and sweeps read."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+RESULTS_FILE = "results.json"
+
+
+def scalar_metrics(metrics: dict[str, Any]) -> dict[str, float]:
+    """Plain floats from Lightning's callback_metrics (tensors), skipping non-scalars."""
+    out = {}
+    for name, value in metrics.items():
+        if isinstance(value, torch.Tensor):
+            if value.numel() != 1:
+                continue
+            value = value.item()
+        if isinstance(value, (int, float)):
+            out[name] = float(value) if math.isfinite(value) else str(value)
+    return out
+
+
+def write_results(run_dir: Path, results: dict[str, Any]) -> Path:
+    """Write `run_dir/results.json` atomically (temporary file, then rename)."""
+    path = Path(run_dir) / RESULTS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def read_results(run_dir: Path) -> dict[str, Any]:
+    return json.loads((Path(run_dir) / RESULTS_FILE).read_text())

@@ -1,0 +1,102 @@
+"""`python -m gan_lab`: compose the config, build data, GAN, callbacks, loggers and trainer, train,
+and leave results.json in the run directory."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import hydra
+import pytorch_lightning as pl
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from gan_lab.datasets import GANDataModule
+from gan_lab.module import GANModule
+from gan_lab.results import scalar_metrics, write_results
+
+# conf/ at the repository root. An absolute path: Hydra resolves a relative config_path against
+# the Python package when the app runs as `python -m gan_lab`, not against this file.
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+
+def build_datamodule(cfg: DictConfig) -> GANDataModule:
+    return instantiate(
+        cfg.dataset,
+        batch_size=cfg.train.batch_size * cfg.train.n_critic,  # n_critic D steps, each on fresh reals
+        num_batches=cfg.train.steps,
+        seed=cfg.seed,
+    )
+
+
+def build_module(cfg: DictConfig, sample_shape) -> GANModule:
+    def plain(node) -> Any:
+        return OmegaConf.to_container(node, resolve=True) if node is not None else None
+
+    return GANModule(
+        sample_shape=list(sample_shape),
+        generator=plain(cfg.model.generator),
+        discriminator=plain(cfg.model.discriminator),
+        loss=plain(cfg.loss),
+        optimizer=plain(cfg.optimizer),
+        augmentation=plain(cfg.get("augmentation")),
+        regularizers=plain(cfg.get("regularizer")) or {},
+        n_critic=cfg.train.n_critic,
+        ema_decay=cfg.train.ema_decay,
+        grad_clip_norm=cfg.train.grad_clip_norm,
+    )
+
+
+def command_line_overrides() -> list[str]:
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+
+
+def train(cfg: DictConfig) -> dict[str, Any]:
+    """Train one GAN as `cfg` says; returns (and writes) the run's results."""
+    run_dir = Path(cfg.paths.output_dir)
+    started = time.time()
+    results: dict[str, Any] = {"status": "running", "steps": 0, "overrides": command_line_overrides()}
+    module: GANModule | None = None
+    trainer: pl.Trainer | None = None
+    try:
+        pl.seed_everything(cfg.seed, workers=True, verbose=False)
+        datamodule = build_datamodule(cfg)
+        module = build_module(cfg, datamodule.sample_shape)
+        callbacks = [instantiate(node) for node in (cfg.get("callbacks") or {}).values()]
+        loggers = [instantiate(node) for node in (cfg.get("logger") or {}).values()]
+        trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers, default_root_dir=str(run_dir))
+        for logger in trainer.loggers:
+            logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+        trainer.fit(module, datamodule=datamodule)
+        results["status"] = "interrupted" if trainer.interrupted else "completed"
+    except BaseException as err:
+        results["status"] = "failed"
+        results["error"] = f"{type(err).__name__}: {err}"
+        raise
+    finally:
+        results["steps"] = module.generator_steps if module is not None else 0
+        results["wall_time_s"] = round(time.time() - started, 2)
+        results["metrics"] = scalar_metrics(trainer.callback_metrics) if trainer is not None else {}
+        results["run_dir"] = str(run_dir)
+        if trainer is None or trainer.is_global_zero:
+            write_results(run_dir, results)
+        _finish_wandb()
+    return results
+
+
+def _finish_wandb() -> None:
+    """Close the W&B run, so that the next member of a multirun starts its own."""
+    import sys
+
+    if "wandb" in sys.modules:
+        import wandb
+
+        if wandb.run is not None:
+            wandb.finish()
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
+def main(cfg: DictConfig) -> None:
+    train(cfg)
