@@ -41,7 +41,7 @@ class GeneratorStepCheckpoint(Callback):
     @staticmethod
     def _atomic_save(trainer: pl.Trainer, path: Path) -> None:
         tmp = path.with_name(f".{path.name}.tmp")
-        trainer.save_checkpoint(tmp)  # every rank calls it; rank 0 writes
+        trainer.save_checkpoint(tmp, weights_only=False)  # full state (optimizers too); every rank calls it, rank 0 writes
         if trainer.is_global_zero:
             os.replace(tmp, path)
         trainer.strategy.barrier("gan_lab_checkpoint")

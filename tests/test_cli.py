@@ -1,0 +1,127 @@
+"""The command line as a user runs it: `python -m gan_lab ...` in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import FAST, REPO, run_cli
+
+
+@pytest.fixture(scope="module")
+def digits_run(tmp_path_factory):
+    """One short run of the default config (digits, DCGAN, non-saturating loss)."""
+    run_dir = tmp_path_factory.mktemp("digits_run")
+    proc = run_cli([*FAST, "train.steps=6", f"hydra.run.dir={run_dir}"], cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return run_dir
+
+
+def test_default_run_leaves_config_samples_checkpoints_scalars_and_results(digits_run):
+    assert (digits_run / ".hydra" / "config.yaml").is_file()
+    assert (digits_run / ".hydra" / "overrides.yaml").is_file()
+    samples = sorted(p.name for p in (digits_run / "samples").glob("*.png"))
+    assert samples == ["step_000002.png", "step_000004.png", "step_000006.png"]
+    grid = Image.open(digits_run / "samples" / "step_000006.png")
+    assert grid.size == (8 * 32 + 9 * 2, 8 * 32 + 9 * 2)  # an 8×8 grid of 32×32 digits, 2-pixel padding
+    checkpoints = sorted(p.name for p in (digits_run / "checkpoints").glob("*.ckpt"))
+    assert checkpoints == ["g_step=000002.ckpt", "g_step=000004.ckpt", "g_step=000006.ckpt", "last.ckpt"]
+
+    results = json.loads((digits_run / "results.json").read_text())
+    assert results["status"] == "completed"
+    assert results["steps"] == 6
+    assert results["wall_time_s"] > 0
+    assert "train.steps=6" in results["overrides"]
+    assert {"d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "lr_g", "lr_d"} <= set(results["metrics"])
+
+    with open(digits_run / "csv" / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [float(r["g_step"]) for r in rows] == [1, 2, 3, 4, 5, 6]  # log.every=1: one row per G step
+    assert float(rows[-1]["lr_d"]) == pytest.approx(2e-4)
+
+
+def test_training_length_counts_generator_steps_whatever_n_critic(tmp_path):
+    """Lightning's global_step counts every optimizer step; train.steps counts G steps."""
+    proc = run_cli([*FAST, "train.steps=5", "train.n_critic=3", "loss=wgan_gp", f"hydra.run.dir={tmp_path}"], cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads((tmp_path / "results.json").read_text())["steps"] == 5
+    with open(tmp_path / "csv" / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert float(rows[-1]["g_step"]) == 5
+    assert "d_penalty" in rows[-1]
+
+
+def test_generate_writes_png_images_from_a_checkpoint_without_the_dataset(digits_run, tmp_path):
+    out = tmp_path / "generated"
+    ckpt = digits_run / "checkpoints" / "last.ckpt"
+    proc = run_cli([f"ckpt={ckpt}", "n=5", f"out={out}"], cwd=tmp_path, module="gan_lab.generate")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    files = sorted(out.glob("*.png"))
+    assert [f.name for f in files] == [f"{i:06d}.png" for i in range(5)]
+    assert Image.open(files[0]).size == (32, 32)
+    assert not list(tmp_path.glob("outputs"))  # generation leaves no Hydra run directory behind
+
+
+def test_two_dimensional_run_and_generation_of_points(tmp_path):
+    run_dir = tmp_path / "ring"
+    proc = run_cli([*FAST, "dataset=ring8", "model=mlp", f"hydra.run.dir={run_dir}"], cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads((run_dir / "results.json").read_text())["status"] == "completed"
+    assert (run_dir / "samples" / "step_000004.png").is_file()  # scatter of generated over real points
+    out = tmp_path / "points"
+    ckpt = run_dir / "checkpoints" / "last.ckpt"
+    proc = run_cli([f"ckpt={ckpt}", "n=7", f"out={out}"], cwd=tmp_path, module="gan_lab.generate")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert np.load(out / "samples.npy").shape == (7, 2)
+
+
+def test_multirun_with_two_losses_leaves_two_run_directories_each_with_results(tmp_path):
+    proc = run_cli(["-m", "loss=ns,hinge", *FAST, f"hydra.sweep.dir={tmp_path}"], cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = {p.parent.name: json.loads(p.read_text()) for p in tmp_path.glob("*/results.json")}
+    assert sorted(results) == ["0", "1"]
+    assert [r["status"] for r in results.values()] == ["completed", "completed"]
+    assert {r["overrides"][0] for r in results.values()} == {"loss=ns", "loss=hinge"}
+
+
+def test_unknown_option_lists_the_valid_ones(tmp_path):
+    proc = run_cli(["loss=nonexistent", f"hydra.run.dir={tmp_path}"], cwd=REPO)
+    assert proc.returncode != 0
+    assert "Could not find 'loss/nonexistent'" in proc.stderr
+    for option in ["hinge", "lsgan", "minimax", "ns", "wgan", "wgan_gp"]:
+        assert option in proc.stderr
+
+
+def test_a_model_that_cannot_make_the_datasets_shape_fails_with_a_clear_message(tmp_path):
+    proc = run_cli([*FAST, "dataset=ring8", f"hydra.run.dir={tmp_path}"], cwd=REPO)  # dcgan on 2-D points
+    assert proc.returncode != 0
+    assert "model=dcgan makes square images" in proc.stderr and "model=mlp" in proc.stderr
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["status"] == "failed" and "model=dcgan" in results["error"]
+
+
+def test_wandb_without_network_or_key_logs_offline_with_scalars_and_sample_images(tmp_path):
+    run_dir = tmp_path / "run"
+    env = {"HOME": str(tmp_path), "WANDB_API_KEY": "", "WANDB_MODE": "", "NETRC": str(tmp_path / "no-netrc")}
+    proc = run_cli([*FAST, "logger=wandb", f"hydra.run.dir={run_dir}"], cwd=REPO, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (offline_run,) = (run_dir / "wandb").glob("offline-run-*")
+    (records,) = offline_run.glob("run-*.wandb")  # the run's protobuf records, what `wandb sync` uploads
+    sync = subprocess.run(
+        [str(Path(sys.executable).parent / "wandb"), "sync", "--dry-run", str(offline_run)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, **env},
+    )
+    assert "Would sync 1 run(s)" in sync.stdout + sync.stderr
+    logged = records.read_bytes()
+    for key in [b"d_loss", b"g_loss", b"d_real", b"d_fake", b"grad_norm_d", b"G-step 2", b"G-step 4"]:
+        assert key in logged, key
+    assert len(list((offline_run / "files" / "media" / "images").glob("samples_*.png"))) == 2  # G-steps 2 and 4
+    assert (run_dir / "csv" / "metrics.csv").is_file()  # CSV stays on alongside W&B
