@@ -64,7 +64,8 @@ class GANModule(pl.LightningModule):
         opt_g, opt_d = self.optimizers()
         for real in batch.chunk(self.n_critic):
             with self.toggled_optimizer(opt_d):
-                fake = self.generator(self.sample_latents(len(real))).detach()
+                with torch.no_grad():  # D's step needs no graph through G
+                    fake = self.generator(self.sample_latents(len(real)))
                 real_in, fake_in = self.augment(real), self.augment.fake(fake)
                 real_logits, fake_logits = self.discriminator(real_in), self.discriminator(fake_in)
                 d_terms = {"d_loss": self.loss.d_loss(real_logits, fake_logits)}

@@ -21,7 +21,7 @@ from tests.dataset_files import (
     write_random_images,
 )
 
-GROUPS = ["dataset", "model", "loss", "optimizer", "regularizer", "augmentation", "trainer", "logger"]
+GROUPS = ["dataset", "model", "loss", "optimizer", "regularizer", "augmentation", "trainer", "logger", "experiment"]
 OPTIONS = [(group, path.stem) for group in GROUPS for path in sorted((CONF_DIR / group).glob("*.yaml"))]
 
 
