@@ -18,7 +18,8 @@ class GANModule(pl.LightningModule):
     """A generator G and a discriminator D trained against each other.
 
     Every component is given as a config dict with a `_target_` (what Hydra composed from
-    `conf/`), so a checkpoint carries what it needs to rebuild the networks. Per training batch:
+    `conf/`), so a checkpoint carries what it needs to rebuild the networks; `dataset` (the data
+    module's config) is only recorded, so that a checkpoint can be evaluated on its own data. Per training batch:
     `n_critic` D steps, each on its own slice of the real batch, then one G step; an exponential
     moving average of G's weights (`ema_decay`, 0 = off) is what samples and evaluation use.
     """
@@ -35,6 +36,7 @@ class GANModule(pl.LightningModule):
         n_critic: int = 1,
         ema_decay: float = 0.999,
         grad_clip_norm: float | None = None,
+        dataset: dict | None = None,
     ):
         super().__init__()
         if n_critic < 1:

@@ -14,9 +14,11 @@ RESULTS_FILE = "results.json"
 
 
 def scalar_metrics(metrics: dict[str, Any]) -> dict[str, float]:
-    """Plain floats from Lightning's callback_metrics (tensors), skipping non-scalars."""
+    """Plain floats from Lightning's callback_metrics (tensors), skipping non-scalars; evaluation
+    metrics (`eval/fid`, …) lose their prefix (`fid`)."""
     out = {}
     for name, value in metrics.items():
+        name = name.removeprefix("eval/")
         if isinstance(value, torch.Tensor):
             if value.numel() != 1:
                 continue

@@ -46,6 +46,7 @@ def build_module(cfg: DictConfig, sample_shape) -> GANModule:
         n_critic=cfg.train.n_critic,
         ema_decay=cfg.train.ema_decay,
         grad_clip_norm=cfg.train.grad_clip_norm,
+        dataset=plain(cfg.dataset),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from omegaconf import DictConfig
 from gan_lab.run import CONF_DIR
 
 REPO = Path(__file__).resolve().parent.parent
+# Domain classifiers trained by the tests are cached here, shared by every test (and test session).
+CACHE_DIR = Path(tempfile.gettempdir()) / "gan_lab-test-cache"
 
 # Small, fast settings for tests: a handful of steps with tiny networks, nothing written to outputs/.
 FAST = [
@@ -26,6 +29,8 @@ FAST = [
     "model.discriminator.width=8",
     "callbacks.progress_bar.refresh_rate=0",
     "trainer.enable_model_summary=false",
+    f"paths.cache_dir={CACHE_DIR}",
+    "eval.classifier_steps=50",  # a quickly trained domain classifier: these runs test plumbing, not quality
 ]
 
 

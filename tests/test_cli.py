@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import FAST, REPO, run_cli
+from tests.conftest import CACHE_DIR, FAST, REPO, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +32,9 @@ def test_default_run_leaves_config_samples_checkpoints_scalars_and_results(digit
     assert samples == ["step_000002.png", "step_000004.png", "step_000006.png"]
     grid = Image.open(digits_run / "samples" / "step_000006.png")
     assert grid.size == (8 * 32 + 9 * 2, 8 * 32 + 9 * 2)  # an 8×8 grid of 32×32 digits, 2-pixel padding
-    checkpoints = sorted(p.name for p in (digits_run / "checkpoints").glob("*.ckpt"))
-    assert checkpoints == ["g_step=000002.ckpt", "g_step=000004.ckpt", "g_step=000006.ckpt", "last.ckpt"]
+    checkpoints = sorted(p.name for p in (digits_run / "checkpoints").glob("g_step=*.ckpt"))
+    assert checkpoints == ["g_step=000002.ckpt", "g_step=000004.ckpt", "g_step=000006.ckpt"]
+    assert (digits_run / "checkpoints" / "last.ckpt").is_file()
 
     results = json.loads((digits_run / "results.json").read_text())
     assert results["status"] == "completed"
@@ -41,11 +42,18 @@ def test_default_run_leaves_config_samples_checkpoints_scalars_and_results(digit
     assert results["wall_time_s"] > 0
     assert "train.steps=6" in results["overrides"]
     assert {"d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "lr_g", "lr_d"} <= set(results["metrics"])
+    evaluation = {"fid", "kid", "precision", "recall", "density", "coverage", "classes_covered", "class_kl", "classifier_score"}
+    assert evaluation <= set(results["metrics"])
+    assert {f"{name}_floor" for name in evaluation} <= set(results["metrics"])
+    assert 0 < results["metrics"]["classifier_accuracy"] <= 1
+    assert (digits_run / "checkpoints" / "best.ckpt").is_file()
 
     with open(digits_run / "csv" / "metrics.csv") as f:
         rows = list(csv.DictReader(f))
-    assert [float(r["g_step"]) for r in rows] == [1, 2, 3, 4, 5, 6]  # log.every=1: one row per G step
-    assert float(rows[-1]["lr_d"]) == pytest.approx(2e-4)
+    training_rows = [r for r in rows if r["d_loss"]]
+    assert [float(r["g_step"]) for r in training_rows] == [1, 2, 3, 4, 5, 6]  # log.every=1: one row per G step
+    assert [float(r["g_step"]) for r in rows if r["eval/fid"]] == [1, 2, 3, 4, 5, 6]  # eval.every = 6 // 5
+    assert float(training_rows[-1]["lr_d"]) == pytest.approx(2e-4)
 
 
 def test_training_length_counts_generator_steps_whatever_n_critic(tmp_path):
@@ -55,8 +63,8 @@ def test_training_length_counts_generator_steps_whatever_n_critic(tmp_path):
     assert json.loads((tmp_path / "results.json").read_text())["steps"] == 5
     with open(tmp_path / "csv" / "metrics.csv") as f:
         rows = list(csv.DictReader(f))
-    assert float(rows[-1]["g_step"]) == 5
-    assert "d_penalty" in rows[-1]
+    assert max(float(r["g_step"]) for r in rows) == 5
+    assert any(r["d_penalty"] for r in rows)
 
 
 def test_generate_writes_png_images_from_a_checkpoint_without_the_dataset(digits_run, tmp_path):
@@ -72,9 +80,12 @@ def test_generate_writes_png_images_from_a_checkpoint_without_the_dataset(digits
 
 def test_two_dimensional_run_and_generation_of_points(tmp_path):
     run_dir = tmp_path / "ring"
-    proc = run_cli([*FAST, "dataset=ring8", "model=mlp", f"hydra.run.dir={run_dir}"], cwd=REPO)
+    proc = run_cli([*FAST, "dataset=ring8", f"hydra.run.dir={run_dir}"], cwd=REPO)  # the MLP comes with the dataset
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert json.loads((run_dir / "results.json").read_text())["status"] == "completed"
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["status"] == "completed"
+    assert {"modes_covered", "hq_fraction", "mode_kl", "modes_covered_floor"} <= set(results["metrics"])
+    assert results["metrics"]["modes_covered_floor"] == 8
     assert (run_dir / "samples" / "step_000004.png").is_file()  # scatter of generated over real points
     out = tmp_path / "points"
     ckpt = run_dir / "checkpoints" / "last.ckpt"
@@ -101,7 +112,7 @@ def test_unknown_option_lists_the_valid_ones(tmp_path):
 
 
 def test_a_model_that_cannot_make_the_datasets_shape_fails_with_a_clear_message(tmp_path):
-    proc = run_cli([*FAST, "dataset=ring8", f"hydra.run.dir={tmp_path}"], cwd=REPO)  # dcgan on 2-D points
+    proc = run_cli([*FAST, "dataset=ring8", "model=dcgan", f"hydra.run.dir={tmp_path}"], cwd=REPO)  # images model, 2-D data
     assert proc.returncode != 0
     assert "model=dcgan makes square images" in proc.stderr and "model=mlp" in proc.stderr
     results = json.loads((tmp_path / "results.json").read_text())
@@ -125,3 +136,15 @@ def test_wandb_without_network_or_key_logs_offline_with_scalars_and_sample_image
         assert key in logged, key
     assert len(list((offline_run / "files" / "media" / "images").glob("samples_*.png"))) == 2  # G-steps 2 and 4
     assert (run_dir / "csv" / "metrics.csv").is_file()  # CSV stays on alongside W&B
+
+
+def test_evaluate_prints_the_metrics_table_of_a_checkpoint_with_its_floor(digits_run, tmp_path):
+    ckpt = digits_run / "checkpoints" / "last.ckpt"
+    args = [f"ckpt={ckpt}", f"paths.cache_dir={CACHE_DIR}", "eval.classifier_steps=50"]  # as the run was evaluated
+    proc = run_cli(args, cwd=tmp_path, module="gan_lab.evaluate")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    table = {line.split()[0]: line.split()[1:] for line in proc.stdout.strip().splitlines()[1:]}
+    assert {"fid", "kid", "precision", "recall", "classes_covered", "classifier_accuracy"} <= set(table)
+    assert len(table["fid"]) == 2  # value and floor
+    results = json.loads((digits_run / "results.json").read_text())["metrics"]
+    assert float(table["fid"][1]) == pytest.approx(results["fid_floor"], rel=1e-3)  # the same floor as in training

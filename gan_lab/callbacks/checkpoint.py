@@ -35,13 +35,14 @@ class GeneratorStepCheckpoint(Callback):
     def save(self, trainer: pl.Trainer, step: int) -> None:
         names = [f"g_step={step:06d}.ckpt"] if self.save_periodic else []
         for name in names + ["last.ckpt"]:
-            self._atomic_save(trainer, self.dirpath / name)
+            atomic_save_checkpoint(trainer, self.dirpath / name)
         self.last_saved_step = step
 
-    @staticmethod
-    def _atomic_save(trainer: pl.Trainer, path: Path) -> None:
-        tmp = path.with_name(f".{path.name}.tmp")
-        trainer.save_checkpoint(tmp, weights_only=False)  # full state (optimizers too); every rank calls it, rank 0 writes
-        if trainer.is_global_zero:
-            os.replace(tmp, path)
-        trainer.strategy.barrier("gan_lab_checkpoint")
+
+def atomic_save_checkpoint(trainer: pl.Trainer, path: Path) -> None:
+    """`trainer.save_checkpoint` under a temporary name, then a rename: never a truncated file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    trainer.save_checkpoint(tmp, weights_only=False)  # full state (optimizers too); every rank calls it, rank 0 writes
+    if trainer.is_global_zero:
+        os.replace(tmp, path)
+    trainer.strategy.barrier("gan_lab_checkpoint")

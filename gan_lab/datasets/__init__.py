@@ -8,6 +8,7 @@ from gan_lab.datasets.base import GANDataModule, InMemoryDataModule
 from gan_lab.datasets.digits import DigitsDataModule
 from gan_lab.datasets.gaussian_mixture import GaussianMixtureDataModule
 from gan_lab.datasets.image_folder import ImageFolderDataModule
+from gan_lab.datasets.stacked_digits import StackedDigitsDataModule
 from gan_lab.datasets.torchvision_datasets import TorchvisionDataModule
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "GaussianMixtureDataModule",
     "ImageFolderDataModule",
     "InMemoryDataModule",
+    "StackedDigitsDataModule",
     "TorchvisionDataModule",
 ]

@@ -60,6 +60,21 @@ class RandomBatches:
             yield self.data[index]
 
 
+class FreshBatches:
+    """`num_batches` batches, each drawn anew by `sample(batch_size, generator)` (for data that is
+    generated rather than stored: Gaussian mixtures, stacked digits)."""
+
+    def __init__(self, sample, batch_size: int, num_batches: int, generator: torch.Generator):
+        self.sample, self.batch_size, self.num_batches, self.generator = sample, batch_size, num_batches, generator
+
+    def __len__(self) -> int:
+        return self.num_batches
+
+    def __iter__(self) -> Iterator[Tensor]:
+        for _ in range(self.num_batches):
+            yield self.sample(self.batch_size, self.generator)
+
+
 class InMemoryDataModule(GANDataModule):
     """A data set that fits in memory: one tensor of training samples on the training device, one
     of held-out samples, and labels where the data has them. Subclasses implement `load()`."""

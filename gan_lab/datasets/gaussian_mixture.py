@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import torch
 from torch import Tensor
 
-from gan_lab.datasets.base import GANDataModule
+from gan_lab.datasets.base import FreshBatches, GANDataModule
 
 
 def mixture_centers(layout: str) -> Tensor:
@@ -21,21 +20,6 @@ def mixture_centers(layout: str) -> Tensor:
         axis = torch.tensor([-4.0, -2.0, 0.0, 2.0, 4.0])
         return torch.cartesian_prod(axis, axis)
     raise ValueError(f"dataset.layout must be ring8 or grid25, got {layout!r}")
-
-
-class FreshSamples:
-    """`num_batches` batches, each sampled anew from the mixture."""
-
-    def __init__(self, module: GaussianMixtureDataModule, num_batches: int, seed: int):
-        self.module, self.num_batches = module, num_batches
-        self.generator = torch.Generator(device=module.centers.device).manual_seed(seed)
-
-    def __len__(self) -> int:
-        return self.num_batches
-
-    def __iter__(self) -> Iterator[Tensor]:
-        for _ in range(self.num_batches):
-            yield self.module.sample(self.module.batch_size, self.generator)
 
 
 class GaussianMixtureDataModule(GANDataModule):
@@ -61,5 +45,6 @@ class GaussianMixtureDataModule(GANDataModule):
         heldout_rng = torch.Generator(device=self.device).manual_seed(self.split_seed)
         self.heldout_data = self.sample(self.heldout_size, heldout_rng).cpu()
 
-    def train_dataloader(self) -> FreshSamples:
-        return FreshSamples(self, self.num_batches, self.seed)
+    def train_dataloader(self) -> FreshBatches:
+        generator = torch.Generator(device=self.centers.device).manual_seed(self.seed)
+        return FreshBatches(self.sample, self.batch_size, self.num_batches, generator)

@@ -1,0 +1,119 @@
+"""The domain classifier: a small CNN trained on the dataset's own training split, whose
+penultimate layer is the default feature space for FID and friends on datasets with labels."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+ARCHITECTURE_VERSION = 1  # bump when the network or its training changes: invalidates cached classifiers
+
+
+class DomainClassifier(nn.Module):
+    """conv(16)-pool-conv(32)-pool-conv(64)-global average pool → fc(128) → fc(classes).
+
+    `features(x)` is the 128-d penultimate activation (after ReLU); `forward(x)` the class logits.
+    Works for any input size ≥ 8×8 and 1 or 3 channels.
+    """
+
+    num_features = 128
+
+    def __init__(self, in_channels: int, num_classes: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(in_channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            nn.Linear(64, self.num_features), nn.ReLU(),
+        )  # fmt: skip
+        self.head = nn.Linear(self.num_features, num_classes)
+
+    def features(self, x: Tensor) -> Tensor:
+        return self.body(x)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.body(x))
+
+
+@dataclass
+class TrainedClassifier:
+    network: DomainClassifier
+    heldout_accuracy: float
+    path: Path
+
+
+def _fingerprint(*tensors: Tensor, **settings) -> str:
+    digest = hashlib.sha1(repr((ARCHITECTURE_VERSION, sorted(settings.items()))).encode())
+    for t in tensors:
+        digest.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _random_shift(x: Tensor, max_shift: int, generator: torch.Generator) -> Tensor:
+    """Translate each image by up to ±max_shift pixels (padding with the background value -1)."""
+    padded = F.pad(x, [max_shift] * 4, value=-1.0)
+    h, w = x.shape[-2:]
+    dx, dy = torch.randint(0, 2 * max_shift + 1, (2,), generator=generator).tolist()
+    return padded[..., dy : dy + h, dx : dx + w]
+
+
+def train_classifier(
+    train: Tensor,
+    train_labels: Tensor,
+    heldout: Tensor,
+    heldout_labels: Tensor,
+    cache_dir: str | Path,
+    seed: int = 0,
+    steps: int = 800,
+    batch_size: int = 64,
+) -> TrainedClassifier:
+    """Train (or load from `cache_dir`) the classifier for this data.
+
+    Deterministic for given data and seed (CPU, fixed generator); the cache key is a hash of the
+    training and held-out tensors, the seed and the training settings, so every run and every
+    sweep member on the same data reuses one network. Written atomically.
+    """
+    num_classes = int(max(train_labels.max(), heldout_labels.max())) + 1
+    key = _fingerprint(train, train_labels, heldout, heldout_labels, seed=seed, steps=steps, batch_size=batch_size)
+    path = Path(cache_dir) / f"classifier-{key}.pt"
+    network = DomainClassifier(train.shape[1], num_classes)
+    if path.is_file():
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        network.load_state_dict(saved["state_dict"])
+        return TrainedClassifier(network.eval(), float(saved["heldout_accuracy"]), path)
+
+    generator = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        network = DomainClassifier(train.shape[1], num_classes)
+        optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=2e-3, total_steps=steps)
+        train, train_labels = train.float().cpu(), train_labels.long().cpu()
+        network.train()
+        for _ in range(steps):
+            index = torch.randint(0, len(train), (batch_size,), generator=generator)
+            images = _random_shift(train[index], 2, generator)
+            loss = F.cross_entropy(network(images), train_labels[index])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+    network.eval()
+    accuracy = classify(network, heldout).eq(heldout_labels.cpu()).float().mean().item()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save({"state_dict": network.state_dict(), "heldout_accuracy": accuracy, "num_classes": num_classes}, tmp)
+    os.replace(tmp, path)
+    return TrainedClassifier(network, accuracy, path)
+
+
+@torch.no_grad()
+def classify(network: DomainClassifier, images: Tensor, batch_size: int = 1000) -> Tensor:
+    """Predicted class of each image."""
+    return torch.cat([network(chunk.float()).argmax(1) for chunk in images.split(batch_size)])

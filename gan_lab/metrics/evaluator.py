@@ -1,0 +1,163 @@
+"""Everything one evaluation of a generator needs, for one dataset: a feature backbone, the
+held-out reference, and the real-vs-real floor beside every number."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from gan_lab.datasets import GANDataModule, GaussianMixtureDataModule
+from gan_lab.metrics.backbone import ClassifierBackbone, FeatureBackbone
+from gan_lab.metrics.classifier import train_classifier
+from gan_lab.metrics.frechet import ReferenceDistances
+from gan_lab.metrics.modes import category_coverage, mixture_mode_metrics
+from gan_lab.metrics.prdc import density_coverage, precision_recall
+
+log = logging.getLogger(__name__)
+
+BACKBONES = ("classifier", "inception")
+
+
+class Evaluator:
+    """Scores generated samples against the data module's held-out split.
+
+    Image data: FID and KID (torchmetrics), precision/recall (Kynkäänniemi et al. 2019, k =
+    `precision_recall_k`), density/coverage (Naeem et al. 2020, k = `density_coverage_k`), all in the
+    backbone's features; with a classifier backbone also the classifier score (the Inception Score,
+    Salimans et al. 2016, on the domain classifier), `classes_covered` and `class_kl` (KL of the
+    predicted class histogram against the held-out one; for stacked digits the 1000 modes against
+    uniform, the Stacked-MNIST protocol). `floor()` gives the same metrics for training images
+    against the held-out ones, with the same sample count: what "as good as real data" scores.
+
+    2-D mixtures: modes covered, high-quality fraction and reverse KL of the mode histogram
+    (VEEGAN / PacGAN) on `num_samples` (default 2500) points.
+    """
+
+    def __init__(
+        self,
+        datamodule: GANDataModule,
+        backbone: str = "classifier",
+        cache_dir: str = ".cache/gan_lab",
+        num_samples: int | None = None,
+        max_samples: int = 10000,
+        precision_recall_k: int = 3,
+        density_coverage_k: int = 5,
+        kid_subset_size: int = 100,
+        low_level_weight: float = 0.25,
+        classifier_steps: int = 800,
+        inception_weights: str | None = None,
+        seed: int = 0,
+    ):
+        if backbone not in BACKBONES:
+            raise ValueError(f"eval.backbone must be one of {list(BACKBONES)}, got {backbone!r}")
+        if num_samples is not None and num_samples < 2:
+            raise ValueError(f"eval.num_samples must be >= 2 (or null), got {num_samples}")
+        self.datamodule, self.backbone_name, self.cache_dir = datamodule, backbone, Path(cache_dir)
+        self.pr_k, self.dc_k, self.kid_subset_size = precision_recall_k, density_coverage_k, kid_subset_size
+        self.low_level_weight, self.classifier_steps = low_level_weight, classifier_steps
+        self.inception_weights, self.seed = inception_weights, seed
+        self.is_mixture = isinstance(datamodule, GaussianMixtureDataModule)
+        reference_size = len(datamodule.heldout_data)
+        default = 2500 if self.is_mixture else min(reference_size, max_samples)
+        self.num_samples = num_samples or default
+        self.monitor = "mode_kl" if self.is_mixture else "fid"
+        self.backbone: FeatureBackbone | None = None
+        self.info: dict[str, float] = {}
+
+    # ---------------------------------------------------------------- set-up (once per run)
+    def setup(self) -> None:
+        if self.is_mixture or self.backbone is not None:
+            return
+        dm = self.datamodule
+        reference = dm.heldout_data[: self.num_samples]
+        if self.backbone_name == "inception":
+            from gan_lab.metrics.inception import InceptionBackbone
+
+            self.backbone = InceptionBackbone(self.inception_weights)
+        else:
+            self.backbone = self._classifier_backbone()
+        self.reference_features = self.backbone.extract(reference)
+        self.distances = ReferenceDistances(self.reference_features, kid_subset_size=self.kid_subset_size)
+        self.reference_class_histogram = None
+        if self.has_classes:
+            labels = self._heldout_class_labels()
+            self.reference_class_histogram = torch.bincount(labels, minlength=self.num_classes).double()
+
+    @property
+    def has_classes(self) -> bool:
+        return isinstance(self.backbone, ClassifierBackbone)
+
+    def _classifier_backbone(self) -> ClassifierBackbone:
+        dm = self.datamodule
+        per_channel = hasattr(dm, "digit_pool_train")  # stacked digits: a digit classifier per channel
+        if per_channel:
+            data = (dm.digit_pool_train, dm.digit_labels_train, dm.digit_pool_heldout, dm.digit_labels_heldout)
+        else:
+            if getattr(dm, "train_labels", None) is None:
+                raise ValueError(
+                    f"eval.backbone=classifier needs a labelled dataset; {type(dm).__name__} has no labels. "
+                    "Use eval.backbone=inception (with eval.inception_weights) or eval.enabled=false."
+                )
+            data = (dm.train_data, dm.train_labels, dm.heldout_data, dm.heldout_labels)
+        data = tuple(t.cpu() for t in data)
+        trained = train_classifier(*data, cache_dir=self.cache_dir, seed=self.seed, steps=self.classifier_steps)
+        self.info["classifier_accuracy"] = trained.heldout_accuracy
+        self.num_classes = 1000 if per_channel else int(max(data[1].max(), data[3].max())) + 1
+        log.info("domain classifier %s: held-out accuracy %.4f", trained.path, trained.heldout_accuracy)
+        return ClassifierBackbone(trained.network, self.training_images(), self.low_level_weight, per_channel=per_channel)
+
+    def _heldout_class_labels(self) -> Tensor:
+        return self.datamodule.heldout_labels[: self.num_samples].cpu().long()
+
+    # ---------------------------------------------------------------- scoring
+    @torch.no_grad()
+    def evaluate(self, samples: Tensor) -> dict[str, float]:
+        """All metrics of `samples` (generated images or points) against the held-out reference."""
+        samples = samples.detach().float().cpu()
+        if self.is_mixture:
+            dm = self.datamodule
+            metrics = mixture_mode_metrics(samples, dm.centers.cpu(), dm.std)
+            metrics.pop("mode_counts", None)
+            return {k: float(v) for k, v in metrics.items()}
+        self.setup()
+        features = self.backbone.extract(samples)
+        metrics = self.distances(features)
+        metrics |= precision_recall(self.reference_features, features, k=self.pr_k)
+        metrics |= density_coverage(self.reference_features, features, k=self.dc_k)
+        if self.has_classes:
+            probs = torch.cat([self.backbone.class_probabilities(chunk) for chunk in samples.split(500)]).double()
+            metrics["classifier_score"] = classifier_score(probs)
+            coverage = category_coverage(probs.argmax(1), self.num_classes, reference=self.reference_class_histogram)
+            metrics["classes_covered"], metrics["class_kl"] = float(coverage["covered"]), float(coverage["kl"])
+        return metrics
+
+    def floor(self) -> dict[str, float]:
+        """The metrics of real training images (as many as `num_samples`) against the held-out reference,
+        named `<metric>_floor`; for 2-D mixtures, the metrics of fresh real samples."""
+        if self.is_mixture:
+            dm = self.datamodule
+            real = dm.sample(self.num_samples, torch.Generator(device=dm.centers.device).manual_seed(self.seed))
+            return {f"{k}_floor": v for k, v in self.evaluate(real).items()}
+        train = self.training_images()
+        index = torch.randperm(len(train), generator=torch.Generator().manual_seed(self.seed))[: self.num_samples]
+        return {f"{k}_floor": v for k, v in self.evaluate(train[index]).items()}
+
+    def training_images(self) -> Tensor:
+        """Real training images; for stacked digits, `num_samples` fresh stacks of training digits."""
+        dm = self.datamodule
+        if hasattr(dm, "digit_pool_train"):
+            generator = torch.Generator(device=dm.digit_pool_train.device).manual_seed(self.seed)
+            return dm.sample(self.num_samples, generator).cpu()
+        return dm.train_data.cpu()
+
+
+def classifier_score(probs: Tensor) -> float:
+    """exp(E_x KL(p(y|x) ‖ p(y))): the Inception Score (Salimans et al. 2016, Sec. 4) with the
+    domain classifier in place of Inception."""
+    marginal = probs.mean(0, keepdim=True)
+    kl = (probs * (probs.clamp_min(1e-12).log() - marginal.clamp_min(1e-12).log())).sum(1)
+    return math.exp(kl.mean().item())

@@ -1,0 +1,52 @@
+"""The Inception-v3 feature backbone of the standard FID (torch-fidelity's port, through torchmetrics),
+loaded only from a local weights file: evaluation never touches the network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from gan_lab.metrics.backbone import FeatureBackbone
+
+WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"
+WEIGHTS_URL = f"https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/{WEIGHTS_FILE}"
+
+
+def resolve_inception_weights(path: str | None) -> Path:
+    """`eval.inception_weights` if given, else torch hub's cache; a clear error when neither exists."""
+    hub_file = Path(torch.hub.get_dir()) / "checkpoints" / WEIGHTS_FILE
+    candidates = ([Path(path).expanduser()] if path else []) + [hub_file]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    named = f"eval.inception_weights={path!r} does not exist, and " if path else "eval.inception_weights is not set, and "
+    raise FileNotFoundError(
+        f"eval.backbone=inception needs the FID Inception-v3 weights: {named}the torch hub cache has no {hub_file}. "
+        f"Fetch {WEIGHTS_URL} on a machine with a network and set eval.inception_weights=/path/to/{WEIGHTS_FILE} "
+        "(or put it in the hub cache). gan_lab never downloads it."
+    )
+
+
+class InceptionBackbone(FeatureBackbone):
+    """2048-d pool features of the FID Inception-v3 (Szegedy et al. 2016; the TF-compatible weights of
+    Heusel et al.'s FID code). Images in [-1, 1] are mapped to uint8 [0, 255], grey images to RGB, and
+    resized to 299×299 inside the network, as torchmetrics' FID does."""
+
+    num_features = 2048
+
+    def __init__(self, weights: str | None = None):
+        super().__init__()
+        from torchmetrics.image.fid import NoTrainInceptionV3
+
+        path = resolve_inception_weights(weights)
+        self.network = NoTrainInceptionV3(
+            name="inception-v3-compat", features_list=["2048"], feature_extractor_weights_path=str(path)
+        )
+
+    def forward(self, images: Tensor) -> Tensor:
+        uint8 = ((images.float() + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
+        if uint8.shape[1] == 1:
+            uint8 = uint8.expand(-1, 3, -1, -1)
+        return self.network(uint8).reshape(len(images), -1)
