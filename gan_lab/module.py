@@ -64,6 +64,7 @@ class GANModule(pl.LightningModule):
     # ------------------------------------------------------------------ the adversarial step
     def training_step(self, batch: Tensor, batch_idx: int) -> None:
         opt_g, opt_d = self.optimizers()
+        log_now = self.logging_now
         for real in batch.chunk(self.n_critic):
             with self.toggled_optimizer(opt_d):
                 with torch.no_grad():  # D's step needs no graph through G
@@ -72,7 +73,7 @@ class GANModule(pl.LightningModule):
                 real_logits, fake_logits = self.discriminator(real_in), self.discriminator(fake_in)
                 d_terms = {"d_loss": self.loss.d_loss(real_logits, fake_logits)}
                 d_terms |= self.discriminator_penalties(real_in, fake_in, real_logits, fake_logits)
-                grad_norm_d = self.optimize(opt_d, sum(d_terms.values()), self.discriminator)
+                grad_norm_d = self.optimize(opt_d, sum(d_terms.values()), self.discriminator, log_now)
                 self.loss.after_discriminator_step(self.discriminator)
                 self.augment.observe(real_logits.detach())
 
@@ -81,12 +82,12 @@ class GANModule(pl.LightningModule):
             g_terms = {"g_loss": self.loss.g_loss(fake_logits_g)}
             for regularizer in self.regularizers:
                 g_terms |= regularizer.g_terms(fake_logits_g)
-            grad_norm_g = self.optimize(opt_g, sum(g_terms.values()), self.generator)
+            grad_norm_g = self.optimize(opt_g, sum(g_terms.values()), self.generator, log_now)
 
         if self.ema is not None:
             self.ema.update(self.generator, self.generator_steps)
         self.generator_steps += 1
-        if self.logging_now:
+        if log_now:
             self.log_step(d_terms | g_terms, real_logits, fake_logits, grad_norm_d, grad_norm_g)
 
     # ------------------------------------------------------------------ pieces of the step
@@ -102,13 +103,13 @@ class GANModule(pl.LightningModule):
             terms |= regularizer.d_terms(self.discriminator, real, fake, real_logits, fake_logits)
         return terms
 
-    def optimize(self, optimizer, loss: Tensor, network: nn.Module) -> Tensor | None:
-        """zero_grad → backward → (clip) → step. Returns the gradient norm before clipping on
-        logging steps (None otherwise, to keep the hot path free of extra reductions)."""
+    def optimize(self, optimizer, loss: Tensor, network: nn.Module, measure: bool) -> Tensor | None:
+        """zero_grad → backward → (clip) → step. Returns the gradient norm before clipping when
+        `measure` (logging steps; None otherwise, to keep the hot path free of extra reductions)."""
         optimizer.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         grad_norm = None
-        if self.logging_now:
+        if measure:
             grads = [p.grad for p in network.parameters() if p.grad is not None]
             grad_norm = torch.nn.utils.get_total_norm(grads) if grads else None
         if self.grad_clip_norm is not None:
