@@ -11,6 +11,7 @@ from hydra.utils import instantiate
 from torch import Tensor, nn
 
 from gan_lab.augmentations import NoAugmentation
+from gan_lab.divergence import DivergenceMonitor
 from gan_lab.ema import ExponentialMovingAverage
 
 
@@ -31,11 +32,13 @@ class GANModule(pl.LightningModule):
         discriminator: dict,
         loss: dict,
         optimizer: dict,
+        scheduler: dict | None = None,
         augmentation: dict | None = None,
         regularizers: dict[str, dict] | None = None,
+        corruption: dict | None = None,
         n_critic: int = 1,
         ema_decay: float = 0.999,
-        grad_clip_norm: float | None = None,
+        total_steps: int | None = None,
         dataset: dict | None = None,
     ):
         super().__init__()
@@ -43,23 +46,25 @@ class GANModule(pl.LightningModule):
             raise ValueError(f"train.n_critic must be >= 1, got {n_critic}")
         if not 0.0 <= ema_decay < 1.0:
             raise ValueError(f"train.ema_decay must be in [0, 1), got {ema_decay}")
-        if grad_clip_norm is not None and grad_clip_norm <= 0:
-            raise ValueError(f"train.grad_clip_norm must be > 0 or null, got {grad_clip_norm}")
         self.save_hyperparameters()
         self.automatic_optimization = False
         self.sample_shape = tuple(int(s) for s in sample_shape)
-        self.n_critic, self.grad_clip_norm = n_critic, grad_clip_norm
+        self.n_critic, self.total_steps = n_critic, total_steps
 
         self.generator: nn.Module = instantiate(generator, shape=self.sample_shape)
         self.discriminator: nn.Module = instantiate(discriminator, shape=self.sample_shape)
         self.loss = instantiate(loss)
         self.augment = instantiate(augmentation) if augmentation else NoAugmentation()
+        # AmbientGAN (Bora et al. 2018): D compares corrupted data with equally corrupted fakes.
+        self.measure = instantiate(corruption) if corruption and corruption.get("ambient") else nn.Identity()
         self.regularizers = [instantiate(cfg) for cfg in (regularizers or {}).values()]
         for regularizer in self.regularizers:
             regularizer.wrap(self.generator, self.discriminator)
 
         self.ema = ExponentialMovingAverage(self.generator, ema_decay) if ema_decay > 0 else None
         self.generator_steps = 0
+        self.divergence = DivergenceMonitor()
+        self._hook_scalars: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ the adversarial step
     def training_step(self, batch: Tensor, batch_idx: int) -> None:
@@ -69,30 +74,51 @@ class GANModule(pl.LightningModule):
             with self.toggled_optimizer(opt_d):
                 with torch.no_grad():  # D's step needs no graph through G
                     fake = self.generator(self.sample_latents(len(real)))
-                real_in, fake_in = self.augment(real), self.augment.fake(fake)
+                real_in, fake_in = self.d_view_of_real(real), self.d_view_of_fake(fake)
                 real_logits, fake_logits = self.discriminator(real_in), self.discriminator(fake_in)
                 d_terms = {"d_loss": self.loss.d_loss(real_logits, fake_logits)}
                 d_terms |= self.discriminator_penalties(real_in, fake_in, real_logits, fake_logits)
-                grad_norm_d = self.optimize(opt_d, sum(d_terms.values()), self.discriminator, log_now)
+                d_total = sum(d_terms.values())
+                grad_norm_d = self.optimize(opt_d, d_total, self.discriminator, "discriminator", log_now)
                 self.loss.after_discriminator_step(self.discriminator)
                 self.augment.observe(real_logits.detach())
 
         with self.toggled_optimizer(opt_g):
-            fake_logits_g = self.discriminator(self.augment.fake(self.generator(self.sample_latents(len(real)))))
+            fake_logits_g = self.discriminator(self.d_view_of_fake(self.generator(self.sample_latents(len(real)))))
             g_terms = {"g_loss": self.loss.g_loss(fake_logits_g)}
             for regularizer in self.regularizers:
                 g_terms |= regularizer.g_terms(fake_logits_g)
-            grad_norm_g = self.optimize(opt_g, sum(g_terms.values()), self.generator, log_now)
+            g_total = sum(g_terms.values())
+            grad_norm_g = self.optimize(opt_g, g_total, self.generator, "generator", log_now)
 
+        self.divergence.observe(d_total, g_total)
+        for scheduler in self.schedulers():
+            scheduler.step()
         if self.ema is not None:
             self.ema.update(self.generator, self.generator_steps)
         self.generator_steps += 1
+        for regularizer in self.regularizers:
+            regularizer.on_generator_step(self.generator_steps, self.total_steps or 0)
         if log_now:
+            self.divergence.check(self.generator_steps, self.generator, self.discriminator)
             self.log_step(d_terms | g_terms, real_logits, fake_logits, grad_norm_d, grad_norm_g)
 
     # ------------------------------------------------------------------ pieces of the step
     def sample_latents(self, n: int) -> Tensor:
         return torch.randn(n, self.generator.latent_dim, device=self.device)
+
+    def d_view_of_real(self, real: Tensor) -> Tensor:
+        """What D sees of a real batch: augmented, then through the regularizers' input transforms."""
+        return self.d_inputs(self.augment(real))
+
+    def d_view_of_fake(self, fake: Tensor) -> Tensor:
+        """What D sees of a generated batch: measured like the data (ambient), augmented, transformed."""
+        return self.d_inputs(self.augment.fake(self.measure(fake)))
+
+    def d_inputs(self, images: Tensor) -> Tensor:
+        for regularizer in self.regularizers:
+            images = regularizer.d_inputs(images)
+        return images
 
     def discriminator_penalties(self, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor) -> dict:
         terms = {}
@@ -103,17 +129,18 @@ class GANModule(pl.LightningModule):
             terms |= regularizer.d_terms(self.discriminator, real, fake, real_logits, fake_logits)
         return terms
 
-    def optimize(self, optimizer, loss: Tensor, network: nn.Module, measure: bool) -> Tensor | None:
-        """zero_grad → backward → (clip) → step. Returns the gradient norm before clipping when
-        `measure` (logging steps; None otherwise, to keep the hot path free of extra reductions)."""
+    def optimize(self, optimizer, loss: Tensor, network: nn.Module, role: str, measure: bool) -> Tensor | None:
+        """zero_grad → backward → regularizers' gradient hooks (clipping) → step. Returns the gradient
+        norm before clipping when `measure` (logging steps; None otherwise, to keep the hot path free
+        of extra reductions)."""
         optimizer.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         grad_norm = None
         if measure:
             grads = [p.grad for p in network.parameters() if p.grad is not None]
             grad_norm = torch.nn.utils.get_total_norm(grads) if grads else None
-        if self.grad_clip_norm is not None:
-            self.clip_gradients(optimizer, gradient_clip_val=self.grad_clip_norm, gradient_clip_algorithm="norm")
+        for regularizer in self.regularizers:
+            self._hook_scalars |= regularizer.before_optimizer_step(network, role)
         optimizer.step()
         return grad_norm
 
@@ -139,6 +166,9 @@ class GANModule(pl.LightningModule):
         if grad_norm_g is not None:
             scalars["grad_norm_g"] = grad_norm_g
         scalars |= self.augment.scalars()
+        for regularizer in self.regularizers:
+            scalars |= regularizer.scalars()
+        scalars |= {name: value.detach() if isinstance(value, Tensor) else value for name, value in self._hook_scalars.items()}
         shown = {name: scalars.pop(name) for name in ("d_loss", "g_loss")}
         self.log_dict(shown, on_step=True, on_epoch=False, prog_bar=True)
         self.log_dict(scalars, on_step=True, on_epoch=False)
@@ -147,7 +177,19 @@ class GANModule(pl.LightningModule):
     def configure_optimizers(self):
         opt_g = instantiate(self.hparams.optimizer["generator"])(self.generator.parameters())
         opt_d = instantiate(self.hparams.optimizer["discriminator"])(self.discriminator.parameters())
-        return [opt_g, opt_d]
+        if not self.hparams.scheduler:
+            return [opt_g, opt_d]
+        make_scheduler = instantiate(self.hparams.scheduler)
+        return [opt_g, opt_d], [make_scheduler(opt_g), make_scheduler(opt_d)]
+
+    def schedulers(self) -> list:
+        """The learning-rate schedulers (none with `scheduler=constant`), stepped once per G step."""
+        if self._trainer is None:
+            return []
+        schedulers = self.lr_schedulers()
+        if schedulers is None:
+            return []
+        return schedulers if isinstance(schedulers, list) else [schedulers]
 
     @property
     def sampling_generator(self) -> nn.Module:
@@ -164,6 +206,9 @@ class GANModule(pl.LightningModule):
             return net(latents.to(self.device)).float()
         finally:
             net.train(was_training)
+
+    def on_train_end(self) -> None:
+        self.divergence.check(self.generator_steps, self.generator, self.discriminator)
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["generator_steps"] = self.generator_steps

@@ -3,6 +3,8 @@ and leave results.json in the run directory."""
 
 from __future__ import annotations
 
+import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -10,25 +12,40 @@ from typing import Any
 import hydra
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from gan_lab.datasets import GANDataModule
+from gan_lab.divergence import TrainingDiverged
 from gan_lab.module import GANModule
 from gan_lab.results import scalar_metrics, write_results
 
 # conf/ at the repository root. An absolute path: Hydra resolves a relative config_path against
 # the Python package when the app runs as `python -m gan_lab`, not against this file.
+log = logging.getLogger(__name__)
+
+DIVERGED_EXIT_CODE = 3  # a single run that diverged (its results.json says so) exits with this
+
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
 
 def build_datamodule(cfg: DictConfig) -> GANDataModule:
-    return instantiate(
+    corruption = cfg.get("corruption")
+    datamodule = instantiate(
         cfg.dataset,
         batch_size=cfg.train.batch_size * cfg.train.n_critic,  # n_critic D steps, each on fresh reals
         num_batches=cfg.train.steps,
         seed=cfg.seed,
+        corruption=instantiate(corruption) if corruption else None,
     )
+    datamodule.check_corruption(group_choice("dataset") or type(datamodule).__name__)
+    return datamodule
+
+
+def group_choice(group: str) -> str | None:
+    """The option chosen for a config group (`dataset=ring8` → "ring8"), when Hydra is running."""
+    return HydraConfig.get().runtime.choices.get(group) if HydraConfig.initialized() else None
 
 
 def build_module(cfg: DictConfig, sample_shape) -> GANModule:
@@ -41,11 +58,13 @@ def build_module(cfg: DictConfig, sample_shape) -> GANModule:
         discriminator=plain(cfg.model.discriminator),
         loss=plain(cfg.loss),
         optimizer=plain(cfg.optimizer),
+        scheduler=plain(cfg.get("scheduler")),
         augmentation=plain(cfg.get("augmentation")),
         regularizers=plain(cfg.get("regularizer")) or {},
+        corruption=plain(cfg.get("corruption")),
         n_critic=cfg.train.n_critic,
         ema_decay=cfg.train.ema_decay,
-        grad_clip_norm=cfg.train.grad_clip_norm,
+        total_steps=cfg.train.steps,
         dataset=plain(cfg.dataset),
     )
 
@@ -72,6 +91,11 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
         trainer.fit(module, datamodule=datamodule)
         results["status"] = "interrupted" if trainer.interrupted else "completed"
+    except TrainingDiverged as err:
+        # Not an error of the program: the run ends cleanly, its last good checkpoint kept, and a
+        # multirun goes on with its next member.
+        results |= {"status": "diverged", "error": str(err), "diverged_at_step": err.step, "diverged_quantity": err.quantity}
+        log.error("%s", err)
     except BaseException as err:
         results["status"] = "failed"
         results["error"] = f"{type(err).__name__}: {err}"
@@ -89,8 +113,6 @@ def train(cfg: DictConfig) -> dict[str, Any]:
 
 def _finish_wandb() -> None:
     """Close the W&B run, so that the next member of a multirun starts its own."""
-    import sys
-
     if "wandb" in sys.modules:
         import wandb
 
@@ -100,4 +122,15 @@ def _finish_wandb() -> None:
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def main(cfg: DictConfig) -> None:
-    train(cfg)
+    in_sweep = HydraConfig.get().mode == RunMode.MULTIRUN
+    try:
+        results = train(cfg)
+    except Exception:
+        if not in_sweep:
+            raise
+        # A sweep carries on: the failure and its error are in this member's results.json.
+        log.exception("this sweep member failed; the sweep goes on with the next")
+        return
+    if results["status"] == "diverged" and not in_sweep:
+        print(f"gan_lab: {results['error']} (results.json: {results['run_dir']})", file=sys.stderr)
+        sys.exit(DIVERGED_EXIT_CODE)

@@ -21,7 +21,9 @@ from tests.dataset_files import (
     write_random_images,
 )
 
-GROUPS = ["dataset", "model", "loss", "optimizer", "regularizer", "augmentation", "trainer", "logger"]
+GROUPS = [
+    "dataset", "model", "loss", "optimizer", "scheduler", "regularizer", "augmentation", "corruption", "trainer", "logger",
+]
 OPTIONS = [(group, path.stem) for group in GROUPS for path in sorted((CONF_DIR / group).glob("*.yaml"))]
 
 
@@ -68,3 +70,20 @@ def test_option_composes_and_trains_a_few_steps(group, option, compose_cfg, tmp_
 def test_gpu_trainer_composes_for_bf16_on_one_gpu(compose_cfg):
     cfg = compose_cfg("trainer=gpu")
     assert (cfg.trainer.accelerator, cfg.trainer.devices, cfg.trainer.precision) == ("gpu", 1, "bf16-mixed")
+
+
+@pytest.mark.parametrize("dataset, gp_weight, steps", [("ring8", 0.1, 7000), ("grid25", 1.0, 8000)])
+def test_wgan_gp_on_two_dimensional_mixtures_brings_its_tuning_and_the_command_line_still_wins(
+    dataset, gp_weight, steps, compose_cfg
+):
+    cfg = compose_cfg(f"dataset={dataset}", "loss=wgan_gp", fast=False)
+    assert (cfg.loss.gp_weight, cfg.train.steps, cfg.train.n_critic) == (gp_weight, steps, 2)
+    assert cfg.scheduler._target_ == "torch.optim.lr_scheduler.LinearLR" and cfg.scheduler.total_iters == steps
+    overridden = compose_cfg(f"dataset={dataset}", "loss=wgan_gp", "loss.gp_weight=10", "train.steps=100", fast=False)
+    assert (overridden.loss.gp_weight, overridden.scheduler.total_iters) == (10, 100)
+    assert compose_cfg(f"dataset={dataset}", "loss=ns", fast=False).scheduler in (None, {})  # only for wgan_gp
+
+
+def test_the_linear_schedule_decays_both_learning_rates_to_zero_over_the_run(compose_cfg):
+    results = train(compose_cfg("scheduler=linear", "train.steps=4", "log.every=1"))
+    assert results["metrics"]["lr_g"] == pytest.approx(0.0) and results["metrics"]["lr_d"] == pytest.approx(0.0)

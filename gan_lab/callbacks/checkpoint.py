@@ -30,6 +30,8 @@ class GeneratorStepCheckpoint(Callback):
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module, outputs, batch, batch_idx: int) -> None:
         step = pl_module.generator_steps
         if due(trainer, step, self.every) and step != self.last_saved_step:
+            # Never overwrite the last good checkpoint with diverged weights.
+            pl_module.divergence.check(step, pl_module.generator, pl_module.discriminator)
             self.save(trainer, step)
 
     def save(self, trainer: pl.Trainer, step: int) -> None:

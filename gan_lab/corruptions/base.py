@@ -17,6 +17,10 @@ class Corruption(nn.Module):
     live on the images' device; the same seed gives the same output), else from torch's global RNG,
     and are made on the images' device.
 
+    `ambient=True` (config `corruption.ambient`) asks the training loop to put generated images
+    through the same corruption before D sees them (AmbientGAN), so G can learn the clean
+    distribution from corrupted data.
+
     Subclasses set `name` (for logging) and `level_range` (inclusive bounds; an infinite upper
     bound means any finite level above the lower one) and implement `corrupt`.
     """
@@ -24,8 +28,11 @@ class Corruption(nn.Module):
     name: str = "corruption"
     level_range: tuple[float, float] = (0.0, 1.0)
 
-    def __init__(self, level: float):
+    def __init__(self, level: float, ambient: bool = False):
         super().__init__()
+        if not isinstance(ambient, bool):
+            raise ValueError(f"corruption.ambient must be true or false, got {ambient!r}")
+        self.ambient = ambient
         lo, hi = self.level_range
         allowed = f"[{lo:g}, {hi:g}]" if math.isfinite(hi) else f"[{lo:g}, inf)"
         try:
@@ -46,7 +53,7 @@ class Corruption(nn.Module):
         raise NotImplementedError
 
     def extra_repr(self) -> str:
-        return f"level={self.level:g}"
+        return f"level={self.level:g}, ambient={self.ambient}"
 
 
 def uniform(shape: tuple[int, ...], images: Tensor, generator: torch.Generator | None) -> Tensor:

@@ -22,8 +22,8 @@ class MissingPixels(Corruption):
 
     name = "missing"
 
-    def __init__(self, level: float, block_size: int | None = None):
-        super().__init__(level)
+    def __init__(self, level: float, block_size: int | None = None, ambient: bool = False):
+        super().__init__(level, ambient)
         if block_size is not None and (isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1):
             raise ValueError(f"corruption.block_size must be a positive integer (or null), got {block_size!r}")
         self.block_size = block_size

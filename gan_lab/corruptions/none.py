@@ -15,8 +15,8 @@ class NoCorruption(Corruption):
 
     name = "none"
 
-    def __init__(self, level: float = 0.0):
-        super().__init__(0.0)
+    def __init__(self, level: float = 0.0, ambient: bool = False):
+        super().__init__(0.0, ambient)
 
     def forward(self, images: Tensor, generator: torch.Generator | None = None) -> Tensor:
         return images

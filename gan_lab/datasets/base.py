@@ -6,26 +6,49 @@ from collections.abc import Iterator
 
 import pytorch_lightning as pl
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 
 class GANDataModule(pl.LightningDataModule):
     """A data module that yields `num_batches` training batches of `batch_size` samples.
 
-    `batch_size`, `num_batches` and `seed` are filled in by the runner (from `train.batch_size`
-    × `train.n_critic`, `train.steps` and `seed`); `sample_shape` says what one sample looks like
-    so that the models can be built to match.
+    `batch_size`, `num_batches`, `seed` and `corruption` are filled in by the runner (from
+    `train.batch_size` × `train.n_critic`, `train.steps`, `seed` and the `corruption` group);
+    `sample_shape` says what one sample looks like so that the models can be built to match.
+
+    The corruption (the robustness study's uncertain environment) is applied to training batches
+    only, on the training device, with fresh draws for every batch from a generator seeded by
+    `seed`: the data stream is noisy, every image is seen under many draws. Held-out data, the
+    reference of every metric, is never corrupted.
     """
 
     sample_shape: tuple[int, ...]
 
-    def __init__(self, batch_size: int = 64, num_batches: int = 1, seed: int = 0):
+    def __init__(self, batch_size: int = 64, num_batches: int = 1, seed: int = 0, corruption: nn.Module | None = None):
         super().__init__()
         if batch_size < 1:
             raise ValueError(f"train.batch_size must be >= 1, got {batch_size}")
         if num_batches < 1:
             raise ValueError(f"train.steps must be >= 1, got {num_batches}")
         self.batch_size, self.num_batches, self.seed = batch_size, num_batches, seed
+        self.corruption = corruption if corruption is not None and getattr(corruption, "level", 0) > 0 else None
+        self.corruption_rng: torch.Generator | None = None
+
+    def check_corruption(self, dataset_name: str) -> None:
+        """A clear error when a corruption is asked of data that are not images."""
+        if self.corruption is not None and not self.is_image:
+            raise ValueError(
+                f"corruption={self.corruption.name} applies to images, but dataset={dataset_name} yields samples of "
+                f"shape {tuple(self.sample_shape)}; use corruption=none with this dataset"
+            )
+
+    def on_after_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:
+        if self.corruption is None:
+            return batch
+        if self.corruption_rng is None or self.corruption_rng.device != batch.device:
+            self.corruption_rng = torch.Generator(device=batch.device).manual_seed(self.seed + 1)
+        with torch.no_grad():
+            return self.corruption(batch, self.corruption_rng)
 
     @property
     def is_image(self) -> bool:

@@ -24,14 +24,21 @@ def wandb_api_key_configured() -> bool:
 
 def _hydra_defaults() -> tuple[str | None, list[str], str | None]:
     """(group, tags, name) for this run from Hydra: in a multirun the group is the sweep's
-    directory name and the tags/name are the command-line overrides."""
+    name (`sweep_name`) and the tags/name are the command-line overrides (the swept values)."""
     if not HydraConfig.initialized():
         return None, [], None
     hydra = HydraConfig.get()
     overrides = list(hydra.overrides.task)
-    group = Path(hydra.sweep.dir).name if hydra.mode == RunMode.MULTIRUN else None
+    group = sweep_name(hydra.sweep.dir) if hydra.mode == RunMode.MULTIRUN else None
     name = ",".join(overrides) or None
     return group, overrides, name
+
+
+def sweep_name(sweep_dir: str) -> str:
+    """A sweep's name from its directory: `outputs/multirun/noise_sweep_2026-11-22_10-00-00` (the
+    presets) → that last part; `outputs/multirun/2026-11-22/10-00-00` (the default) → `2026-11-22_10-00-00`."""
+    path = Path(sweep_dir)
+    return path.name if path.parent.name == "multirun" or not path.parent.name else f"{path.parent.name}_{path.name}"
 
 
 def wandb_logger(

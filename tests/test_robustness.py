@@ -1,0 +1,137 @@
+"""The robustness study's plumbing: corrupted training data (never the held-out reference),
+AmbientGAN, sweeps that survive diverging and failing members, and the ready-made presets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from hydra import compose, initialize_config_dir
+
+from gan_lab.corruptions import GaussianNoise
+from gan_lab.run import CONF_DIR, build_datamodule, build_module, train
+from tests.conftest import FAST, REPO, run_cli
+
+PRESETS = sorted(path.stem for path in (CONF_DIR / "experiment").glob("*.yaml"))
+
+
+def test_training_batches_are_corrupted_and_the_heldout_reference_is_not(compose_cfg):
+    cfg = compose_cfg("corruption=gaussian", "corruption.level=0.4")
+    datamodule = build_datamodule(cfg)
+    datamodule.setup("fit")
+    clean_heldout = datamodule.heldout_data.clone()
+    batch = next(iter(datamodule.train_dataloader()))
+    corrupted = datamodule.on_after_batch_transfer(batch.clone(), 0)
+    # additive noise of std 0.4 on the [0, 1] scale is std 0.8 on the [-1, 1] images
+    assert (corrupted - batch).std().item() == pytest.approx(0.8, rel=0.05)
+    assert torch.equal(datamodule.heldout_data, clean_heldout)
+    again = datamodule.on_after_batch_transfer(batch.clone(), 0)
+    assert not torch.equal(again, corrupted)  # fresh draws for every batch
+
+
+def test_level_zero_and_corruption_none_leave_batches_untouched(compose_cfg):
+    for overrides in (["corruption=gaussian", "corruption.level=0"], ["corruption=none"]):
+        datamodule = build_datamodule(compose_cfg(*overrides))
+        batch = torch.randn(4, 1, 32, 32)
+        assert datamodule.on_after_batch_transfer(batch, 0) is batch
+
+
+def test_ambient_training_shows_d_generated_images_through_the_same_corruption(compose_cfg):
+    plain = build_module(compose_cfg("corruption=gaussian", "corruption.level=0.2"), (1, 32, 32))
+    ambient = build_module(compose_cfg("corruption=gaussian", "corruption.level=0.2", "corruption.ambient=true"), (1, 32, 32))
+    fake = torch.zeros(256, 1, 32, 32, requires_grad=True)
+    assert torch.equal(plain.d_view_of_fake(fake), fake)
+    measured = ambient.d_view_of_fake(fake)
+    assert isinstance(ambient.measure, GaussianNoise) and measured.std().item() == pytest.approx(0.4, rel=0.05)
+    measured.sum().backward()  # differentiable: G learns through the measurement
+    assert torch.equal(fake.grad, torch.ones_like(fake))
+
+
+def test_a_corruption_on_two_dimensional_points_is_refused_by_name(tmp_path):
+    proc = run_cli([*FAST, "dataset=ring8", "corruption=blur", f"hydra.run.dir={tmp_path}"], cwd=REPO)
+    assert proc.returncode != 0
+    assert "corruption=blur applies to images" in proc.stderr and "dataset=ring8" in proc.stderr
+
+
+@pytest.mark.parametrize("override, message", [
+    ("corruption.level=-1", "corruption.level must be in [0, inf) for gaussian, got -1"),
+    ("corruption.level=1.5", None),
+])
+def test_out_of_range_levels_fail_before_training_naming_the_key(override, message, tmp_path):
+    group = "corruption=gaussian" if message else "corruption=missing"
+    proc = run_cli([*FAST, group, override, f"hydra.run.dir={tmp_path}"], cwd=REPO)
+    assert proc.returncode != 0
+    assert (message or "corruption.level must be in [0, 1] for missing, got 1.5") in proc.stderr
+    assert json.loads((tmp_path / "results.json").read_text())["steps"] == 0
+
+
+def test_a_diverging_run_stops_cleanly_says_so_and_keeps_its_last_good_checkpoint(compose_cfg, tmp_path):
+    cfg = compose_cfg("loss._target_=tests.nan_injection.NaNAfterLoss", "+loss.after=3", "train.steps=6")
+    results = train(cfg)
+    assert results["status"] == "diverged"
+    assert results["diverged_quantity"] == "d_loss" and results["diverged_at_step"] == 4  # NaN in D's 4th step
+    assert "lower learning rate" in results["error"]
+    saved = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert saved["status"] == "diverged" and saved["steps"] == 4
+    last = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    assert last["generator_steps"] == 2  # written at step 2 (log.checkpoint_every=2); step 4 was never saved
+    assert all(torch.isfinite(v).all() for v in last["state_dict"].values() if v.is_floating_point())
+
+
+def test_a_sweep_carries_on_past_diverged_and_failed_members(tmp_path):
+    proc = run_cli(
+        ["-m", *FAST, "train.steps=6", "loss._target_=tests.nan_injection.NaNAfterLoss", "+loss.after=3,1000",
+         "optimizer.lr_d=0.0002,-1", f"hydra.sweep.dir={tmp_path}"],
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    members = {p.parent.name: json.loads(p.read_text()) for p in tmp_path.glob("*/results.json")}
+    status = {tuple(r["overrides"][-2:]): r["status"] for r in members.values()}
+    assert status == {
+        ("+loss.after=3", "optimizer.lr_d=0.0002"): "diverged",
+        ("+loss.after=3", "optimizer.lr_d=-1"): "failed",
+        ("+loss.after=1000", "optimizer.lr_d=0.0002"): "completed",
+        ("+loss.after=1000", "optimizer.lr_d=-1"): "failed",
+    }
+    failed = [r for r in members.values() if r["status"] == "failed"]
+    assert all("Invalid learning rate" in r["error"] for r in failed)
+
+
+def test_a_single_diverged_run_exits_non_zero_with_the_advice(tmp_path):
+    proc = run_cli([*FAST, "train.steps=6", "loss._target_=tests.nan_injection.NaNAfterLoss", "+loss.after=3",
+                    f"hydra.run.dir={tmp_path}"], cwd=REPO)
+    assert proc.returncode == 3
+    assert "training diverged: d_loss became non-finite by generator step 4" in proc.stderr
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_presets_sweep_three_seeds_and_their_members_compose(preset, tmp_path):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=[f"experiment={preset}"], return_hydra_config=True)
+        params = cfg.hydra.sweeper.params
+        assert params.seed == "0,1,2"
+        assert preset in cfg.hydra.sweep.dir  # the sweep (and its W&B group) is named after the preset
+        first_member = [f"{key}={str(values).split(',')[-1]}" for key, values in params.items()]
+        member = compose("config", overrides=[f"experiment={preset}", *first_member, *FAST,
+                                              f"paths.output_dir={tmp_path}"])
+    module = build_module(member, build_datamodule(member).sample_shape)
+    assert module.generator is not None
+
+
+def test_the_noise_sweep_varies_levels_ambient_and_seeds():
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=["experiment=noise_sweep"], return_hydra_config=True)
+    assert cfg.corruption._target_.endswith("GaussianNoise")
+    assert dict(cfg.hydra.sweeper.params) == {
+        "corruption.level": "0,0.1,0.2,0.4", "corruption.ambient": "false,true", "seed": "0,1,2"}
+
+
+@pytest.mark.parametrize("launcher, target", [
+    ("joblib", "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"),
+    ("slurm", "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"),
+])
+def test_launchers_compose(launcher, target):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=[f"hydra/launcher={launcher}"], return_hydra_config=True)
+    assert cfg.hydra.launcher._target_ == target
