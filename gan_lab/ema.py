@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 
 class ExponentialMovingAverage(nn.Module):
@@ -25,18 +25,32 @@ class ExponentialMovingAverage(nn.Module):
             raise ValueError(f"train.ema_decay must be in (0, 1) for an EMA, got {decay}")
         self.decay = decay
         self.module = copy.deepcopy(network).requires_grad_(False)
+        self._pairs: tuple[list[Tensor], list[Tensor], list[Tensor], list[Tensor]] | None = None
+        self._pairs_key: tuple[int, int] | None = None
 
     def decay_at(self, step: int) -> float:
         return min(self.decay, (1.0 + step) / (10.0 + step))
 
     @torch.no_grad()
     def update(self, network: nn.Module, step: int) -> None:
-        ema_state, state = self.module.state_dict(), network.state_dict(keep_vars=False)
-        floats = [name for name, value in ema_state.items() if value.is_floating_point()]
-        torch._foreach_lerp_([ema_state[n] for n in floats], [state[n].detach() for n in floats], 1.0 - self.decay_at(step))
-        for name, value in ema_state.items():
-            if not value.is_floating_point():
-                value.copy_(state[name])
+        ema_floats, floats, ema_others, others = self.tensor_pairs(network)
+        torch._foreach_lerp_(ema_floats, floats, 1.0 - self.decay_at(step))
+        for ema_value, value in zip(ema_others, others):
+            ema_value.copy_(value)
+
+    def tensor_pairs(self, network: nn.Module) -> tuple[list[Tensor], list[Tensor], list[Tensor], list[Tensor]]:
+        """(EMA floats, network floats, EMA others, network others): views of both state dicts,
+        built once and rebuilt only when the networks' tensors were replaced (a move to another
+        device), so that the per-step update does not walk the module tree."""
+        key = (next(network.parameters()).data_ptr(), next(self.module.parameters()).data_ptr())
+        if self._pairs is None or self._pairs_key != key:
+            ema_state, state = self.module.state_dict(), network.state_dict()
+            floats = [name for name, value in ema_state.items() if value.is_floating_point()]
+            others = [name for name, value in ema_state.items() if not value.is_floating_point()]
+            self._pairs = ([ema_state[n] for n in floats], [state[n] for n in floats],
+                           [ema_state[n] for n in others], [state[n] for n in others])
+            self._pairs_key = key
+        return self._pairs
 
     def forward(self, *args, **kwargs):
         return self.module(*args, **kwargs)

@@ -212,6 +212,22 @@ class GANModule(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["generator_steps"] = self.generator_steps
+        checkpoint["rng_states"] = {"torch": torch.get_rng_state()}
+        if torch.cuda.is_available():
+            checkpoint["rng_states"]["cuda"] = torch.cuda.get_rng_state_all()
+        wandb_ids = [lg.version for lg in self.loggers if type(lg).__name__ == "WandbLogger"]
+        if wandb_ids:
+            checkpoint["wandb_run_id"] = wandb_ids[0]
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.generator_steps = checkpoint.get("generator_steps", 0)
+        epoch_loop = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_loop.state_dict", {})
+        if "_batches_that_stepped" in epoch_loop:
+            # The logger's step of the next batch must be the next generator step; Lightning adds 1
+            # to this counter when it restarts a fit mid-epoch.
+            epoch_loop["_batches_that_stepped"] = self.generator_steps - 1
+        rng = checkpoint.get("rng_states", {})
+        if "torch" in rng:
+            torch.set_rng_state(rng["torch"])
+        if "cuda" in rng and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(rng["cuda"])

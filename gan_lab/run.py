@@ -20,6 +20,7 @@ from gan_lab.datasets import GANDataModule
 from gan_lab.divergence import TrainingDiverged
 from gan_lab.module import GANModule
 from gan_lab.results import scalar_metrics, write_results
+from gan_lab.resume import CHECKPOINT, checkpoint_summary, read_scalar_log, restore_scalar_log
 
 # conf/ at the repository root. An absolute path: Hydra resolves a relative config_path against
 # the Python package when the app runs as `python -m gan_lab`, not against this file.
@@ -52,6 +53,11 @@ def build_module(cfg: DictConfig, sample_shape) -> GANModule:
     def plain(node) -> Any:
         return OmegaConf.to_container(node, resolve=True) if node is not None else None
 
+    for key in ("lr_g", "lr_d"):
+        value = cfg.optimizer.get(key)
+        if value is not None and not (isinstance(value, (int, float)) and value > 0):
+            raise ValueError(f"optimizer.{key} must be a number > 0, got {value!r}")
+
     return GANModule(
         sample_shape=list(sample_shape),
         generator=plain(cfg.model.generator),
@@ -69,6 +75,13 @@ def build_module(cfg: DictConfig, sample_shape) -> GANModule:
     )
 
 
+def build_logger(node: DictConfig, resumed: dict | None):
+    """A logger from its config; a resumed run's W&B logger continues the same W&B run."""
+    if resumed and resumed.get("wandb_run_id") and str(node.get("_target_", "")).endswith("wandb_logger"):
+        return instantiate(node, id=resumed["wandb_run_id"], resume="allow")
+    return instantiate(node)
+
+
 def command_line_overrides() -> list[str]:
     return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
 
@@ -84,12 +97,18 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         pl.seed_everything(cfg.seed, workers=True, verbose=False)
         datamodule = build_datamodule(cfg)
         module = build_module(cfg, datamodule.sample_shape)
+        checkpoint = run_dir / CHECKPOINT if cfg.get("resume") and (run_dir / CHECKPOINT).is_file() else None
+        resumed = checkpoint_summary(checkpoint) if checkpoint else None
         callbacks = [instantiate(node) for node in (cfg.get("callbacks") or {}).values()]
-        loggers = [instantiate(node) for node in (cfg.get("logger") or {}).values()]
+        loggers = [build_logger(node, resumed) for node in (cfg.get("logger") or {}).values()]
         trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers, default_root_dir=str(run_dir))
+        header, rows = read_scalar_log(run_dir, resumed["generator_steps"]) if resumed else ([], [])
         for logger in trainer.loggers:
             logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
-        trainer.fit(module, datamodule=datamodule)
+        if resumed:
+            log.info("resuming %s from generator step %d", checkpoint, resumed["generator_steps"])
+            restore_scalar_log(trainer.loggers, header, rows)
+        trainer.fit(module, datamodule=datamodule, ckpt_path=str(checkpoint) if checkpoint else None)
         results["status"] = "interrupted" if trainer.interrupted else "completed"
     except TrainingDiverged as err:
         # Not an error of the program: the run ends cleanly, its last good checkpoint kept, and a

@@ -42,6 +42,8 @@ def context_for(group: str, option: str, tmp_path, monkeypatch) -> list[str]:
         return [f"dataset.root={tmp_path / 'images'}", "dataset.num_workers=0", "eval.enabled=false"]
     if group == "trainer" and option == "gpu" and not torch.cuda.is_available():
         pytest.skip("trainer=gpu needs a CUDA device (composition is checked in test_gpu_trainer_composes)")
+    if group == "trainer" and option == "ddp":
+        pytest.skip("DDP starts its processes from the command line: tested in tests/test_ddp.py")
     if group == "logger" and option == "wandb":
         monkeypatch.setenv("WANDB_MODE", "offline")
     return []

@@ -95,7 +95,7 @@ def test_a_sweep_carries_on_past_diverged_and_failed_members(tmp_path):
         ("+loss.after=1000", "optimizer.lr_d=-1"): "failed",
     }
     failed = [r for r in members.values() if r["status"] == "failed"]
-    assert all("Invalid learning rate" in r["error"] for r in failed)
+    assert all("optimizer.lr_d must be a number > 0, got -1" in r["error"] for r in failed)
 
 
 def test_a_single_diverged_run_exits_non_zero_with_the_advice(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from torch import Tensor, nn
 
 
@@ -27,3 +29,14 @@ class Augmentation(nn.Module):
     def fake(self, images: Tensor) -> Tensor:
         """The transform for generated batches: the same as for real ones, or none."""
         return self(images) if self.applies_to_fake else images
+
+
+def check_probability(value: float, key: str = "augmentation.p") -> float:
+    """`value` as a float in [0, 1], else a ValueError naming the config key."""
+    try:
+        p = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{key} must be a number in [0, 1], got {value!r}") from None
+    if not (math.isfinite(p) and 0.0 <= p <= 1.0):
+        raise ValueError(f"{key} must be in [0, 1], got {value}")
+    return p

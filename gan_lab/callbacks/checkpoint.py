@@ -27,14 +27,28 @@ class GeneratorStepCheckpoint(Callback):
         self.dirpath, self.every, self.save_periodic = Path(dirpath), every, save_periodic
         self.last_saved_step = -1
 
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module, batch, batch_idx: int) -> None:
+        # Periodic checkpoints are taken as the next batch starts: by then Lightning has logged the
+        # previous batch's scalars, so the log on disk reaches exactly the checkpoint's step.
+        step = pl_module.generator_steps
+        if step < trainer.num_training_batches and due(trainer, step, self.every):
+            self.save_checked(trainer, pl_module, step)
+
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module, outputs, batch, batch_idx: int) -> None:
         step = pl_module.generator_steps
-        if due(trainer, step, self.every) and step != self.last_saved_step:
-            # Never overwrite the last good checkpoint with diverged weights.
-            pl_module.divergence.check(step, pl_module.generator, pl_module.discriminator)
-            self.save(trainer, step)
+        if step >= trainer.num_training_batches:  # the last one, as soon as training is done
+            self.save_checked(trainer, pl_module, step)
+
+    def save_checked(self, trainer: pl.Trainer, pl_module, step: int) -> None:
+        if step == self.last_saved_step:
+            return
+        # Never overwrite the last good checkpoint with diverged weights.
+        pl_module.divergence.check(step, pl_module.generator, pl_module.discriminator)
+        self.save(trainer, step)
 
     def save(self, trainer: pl.Trainer, step: int) -> None:
+        for logger in trainer.loggers:  # scalars up to this step reach the disk before the checkpoint does,
+            logger.save()  # so a resumed run's log has no gap
         names = [f"g_step={step:06d}.ckpt"] if self.save_periodic else []
         for name in names + ["last.ckpt"]:
             atomic_save_checkpoint(trainer, self.dirpath / name)

@@ -8,6 +8,9 @@ import pytorch_lightning as pl
 import torch
 from torch import Tensor, nn
 
+RESUME_SEED_STRIDE = 7919  # a resumed run's data streams use seed + stride × (times resumed)
+RANK_SEED_STRIDE = 104729  # and DDP rank r's use seed + stride × r
+
 
 class GANDataModule(pl.LightningDataModule):
     """A data module that yields `num_batches` training batches of `batch_size` samples.
@@ -34,6 +37,16 @@ class GANDataModule(pl.LightningDataModule):
         self.corruption = corruption if corruption is not None and getattr(corruption, "level", 0) > 0 else None
         self.corruption_rng: torch.Generator | None = None
 
+    def state_dict(self) -> dict:
+        """Saved in checkpoints: how often this run was resumed, so that a resumed run draws a new
+        data stream rather than replaying its first batches."""
+        return {"resumes": getattr(self, "resumes", 0)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.resumes = int(state.get("resumes", 0)) + 1
+        self.seed = self.seed + RESUME_SEED_STRIDE * self.resumes
+        self.corruption_rng = None
+
     def check_corruption(self, dataset_name: str) -> None:
         """A clear error when a corruption is asked of data that are not images."""
         if self.corruption is not None and not self.is_image:
@@ -46,9 +59,16 @@ class GANDataModule(pl.LightningDataModule):
         if self.corruption is None:
             return batch
         if self.corruption_rng is None or self.corruption_rng.device != batch.device:
-            self.corruption_rng = torch.Generator(device=batch.device).manual_seed(self.seed + 1)
+            self.corruption_rng = torch.Generator(device=batch.device).manual_seed(self.stream_seed + 1)
         with torch.no_grad():
             return self.corruption(batch, self.corruption_rng)
+
+    @property
+    def stream_seed(self) -> int:
+        """The seed of this process's training stream: `seed`, moved on for each resume and for
+        each DDP rank, so that processes do not draw the same batches."""
+        rank = self.trainer.global_rank if self.trainer is not None else 0
+        return self.seed + RANK_SEED_STRIDE * rank
 
     @property
     def is_image(self) -> bool:
@@ -120,7 +140,7 @@ class InMemoryDataModule(GANDataModule):
         self.train_labels, self.heldout_labels = train_labels, heldout_labels
 
     def train_dataloader(self) -> RandomBatches:
-        return RandomBatches(self.train_data, self.batch_size, self.num_batches, self.seed)
+        return RandomBatches(self.train_data, self.batch_size, self.num_batches, self.stream_seed)
 
 
 def to_unit_range(images: Tensor) -> Tensor:

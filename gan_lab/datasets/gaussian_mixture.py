@@ -46,5 +46,5 @@ class GaussianMixtureDataModule(GANDataModule):
         self.heldout_data = self.sample(self.heldout_size, heldout_rng).cpu()
 
     def train_dataloader(self) -> FreshBatches:
-        generator = torch.Generator(device=self.centers.device).manual_seed(self.seed)
+        generator = torch.Generator(device=self.centers.device).manual_seed(self.stream_seed)
         return FreshBatches(self.sample, self.batch_size, self.num_batches, generator)

@@ -84,7 +84,7 @@ class ImageFolderDataModule(GANDataModule):
         sampler = RandomSampler(
             self.train_set,
             num_samples=self.num_batches * self.batch_size,
-            generator=torch.Generator().manual_seed(self.seed),
+            generator=torch.Generator().manual_seed(self.stream_seed),
         )
         return DataLoader(
             self.train_set,

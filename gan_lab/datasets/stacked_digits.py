@@ -67,5 +67,5 @@ class StackedDigitsDataModule(GANDataModule):
         self.heldout_data, self.heldout_labels = stack(self.digit_pool_heldout, self.digit_labels_heldout, index)
 
     def train_dataloader(self) -> FreshBatches:
-        generator = torch.Generator(device=self.digit_pool_train.device).manual_seed(self.seed)
+        generator = torch.Generator(device=self.digit_pool_train.device).manual_seed(self.stream_seed)
         return FreshBatches(self.sample, self.batch_size, self.num_batches, generator)

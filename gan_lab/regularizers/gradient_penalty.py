@@ -1,9 +1,13 @@
-"""The two-sided gradient penalty of WGAN-GP (Gulrajani et al. 2017, Eq. 3)."""
+"""The two-sided gradient penalty of WGAN-GP (Gulrajani et al. 2017, Eq. 3): the function, and the
+regularizer `gp` that adds it to any loss."""
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+
+from gan_lab.regularizers.base import Regularizer
+from gan_lab.regularizers.common import check_non_negative
 
 
 def gradient_penalty(discriminator: nn.Module, real: Tensor, fake: Tensor, target_norm: float = 1.0) -> Tensor:
@@ -18,3 +22,23 @@ def gradient_penalty(discriminator: nn.Module, real: Tensor, fake: Tensor, targe
     (grads,) = torch.autograd.grad(scores.sum(), interpolates, create_graph=True)
     norms = grads.to(torch.promote_types(grads.dtype, torch.float32)).flatten(1).norm(2, dim=1)
     return ((norms - target_norm) ** 2).mean()
+
+
+class GradientPenalty(Regularizer):
+    """`gp`: λ · E[(‖∇_x̂ D(x̂)‖₂ − 1)²] over x̂ = εx + (1−ε)G(z), ε ~ U[0, 1] per sample
+    (Gulrajani et al. 2017, "Improved Training of Wasserstein GANs", Eq. 3), added to D's loss
+    whatever the loss; λ = 10 is the paper's value. Logged as `gp`.
+
+    loss=wgan_gp already includes this penalty (as `d_penalty`): adding `gp` to it doubles λ.
+    x and G(z) are D's inputs, after augmentation and instance noise.
+    """
+
+    name = "gp"
+
+    def __init__(self, weight: float = 10.0):
+        self.weight = check_non_negative(weight, "regularizer.gp.weight")
+
+    def d_terms(
+        self, discriminator: nn.Module, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor
+    ) -> dict[str, Tensor]:
+        return {"gp": self.weight * gradient_penalty(discriminator, real, fake)}

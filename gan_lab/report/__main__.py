@@ -1,0 +1,54 @@
+"""Command line: `python -m gan_lab.report DIR [DIR ...] [--out OUTDIR] [--metric fid ...]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gan_lab.report.build import REPORT_CSV, REPORT_MD, build_report
+from gan_lab.report.errors import ReportError
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m gan_lab.report",
+        description="Tables and plots of gan_lab runs: one row per configuration and swept level, mean ± std "
+        "(ddof=1) over completed seeds, runs that diverged, failed or are missing listed.",
+    )
+    parser.add_argument("dirs", nargs="+", metavar="DIR", help="run directories, multirun directories, or folders of them")
+    parser.add_argument("--out", help="output folder (default: the first DIR if it is a multirun directory, else ./report)")
+    parser.add_argument(
+        "--metric",
+        nargs="+",
+        dest="metrics",
+        metavar="NAME",
+        help="metrics for report.md, the plots and the robustness ranking (default: the evaluation "
+        "metrics present; robustness by fid, or mode_kl on 2-D data)",
+    )
+    parser.add_argument("--level", help="the swept override, e.g. corruption.level (default: found; 'none': no level)")
+    parser.add_argument(
+        "--ignore",
+        nargs="+",
+        default=[],
+        metavar="KEY",
+        help="override keys (and their sub-keys) to leave out of configurations, besides the seed, paths.*, hydra.* and logger",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        contents = build_report(args.dirs, out=args.out, metrics=args.metrics, level=args.level, ignore=tuple(args.ignore))
+    except ReportError as err:
+        print(f"gan_lab.report: error: {err}", file=sys.stderr)
+        return 2
+    print(
+        f"{len(contents.runs)} runs in {len(contents.grouping.configurations)} configurations; "
+        f"wrote {REPORT_MD}, {REPORT_CSV} and {len(contents.all_figures())} figures to {contents.out}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Which metrics a report shows, in which order, and which way each one is better."""
+
+from __future__ import annotations
+
+# The evaluation metrics of gan_lab/metrics/evaluator.py, in the order the tables show them
+# (image data first, then the 2-D mixtures' mode metrics).
+EVALUATION_METRICS = (
+    "fid",
+    "fid_floor",
+    "kid",
+    "precision",
+    "recall",
+    "density",
+    "coverage",
+    "classifier_score",
+    "classes_covered",
+    "class_kl",
+    "modes_covered",
+    "hq_fraction",
+    "mode_kl",
+)
+
+HIGHER_IS_BETTER = frozenset(
+    {
+        "precision",
+        "recall",
+        "density",
+        "coverage",
+        "classifier_score",
+        "classes_covered",
+        "modes_covered",
+        "hq_fraction",
+        "classifier_accuracy",
+    }
+)
+
+# Training curves: these scalars of Lightning's metrics.csv, against the generator step.
+CURVE_COLUMNS = ("d_loss", "g_loss")
+CURVE_EVAL_COLUMNS = ("eval/fid", "eval/mode_kl")  # the first one a run logged is plotted
+CURVE_STEP_COLUMNS = ("g_step", "step")  # x axis: the first column present
+
+# A run's FID relative to its real-vs-real floor, a column of its own.
+FID_RATIO = "fid/floor"
+WALL_TIME = "wall_time_s"
+
+
+def higher_is_better(metric: str) -> bool:
+    """Whether a larger value of `metric` is better; the floors go the way of their metric. Metrics
+    not listed (losses, FID, KID, KLs) count as lower-is-better."""
+    return metric.removesuffix("_floor") in HIGHER_IS_BETTER
+
+
+def default_table_metrics(present: set[str]) -> list[str]:
+    """The evaluation metrics present in the runs, in table order."""
+    return [name for name in EVALUATION_METRICS if name in present]
+
+
+def ordered_metrics(present: set[str]) -> list[str]:
+    """Every metric present: evaluation metrics in table order, their floors, then the rest by name."""
+    first = default_table_metrics(present)
+    floors = [f"{name}_floor" for name in EVALUATION_METRICS if f"{name}_floor" in present and f"{name}_floor" not in first]
+    rest = sorted(present - set(first) - set(floors))
+    return first + floors + rest

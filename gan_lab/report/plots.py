@@ -1,0 +1,189 @@
+"""The report's PNG figures (matplotlib, Agg backend): metrics against the swept level, training
+curves, and the robustness ranking. Runs that did not complete are marked, never silently dropped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+
+from gan_lab.report.catalog import higher_is_better  # noqa: E402
+from gan_lab.report.curves import Curve  # noqa: E402
+from gan_lab.report.robustness import Robustness  # noqa: E402
+from gan_lab.report.stats import DDOF, Cell  # noqa: E402
+
+COLORS = plt.get_cmap("tab10").colors
+INCOMPLETE = dict(marker="X", markersize=9, markerfacecolor="white", markeredgewidth=1.5, linestyle="none")
+
+
+def by_configuration(cells: list[Cell]) -> list[list[Cell]]:
+    """Cells grouped by configuration, in report order."""
+    groups: dict[int, list[Cell]] = {}
+    for cell in cells:
+        groups.setdefault(id(cell.configuration), []).append(cell)
+    return list(groups.values())
+
+
+def save(fig, path: Path) -> Path:
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def plot_metric_vs_level(cells: list[Cell], metric: str, level_key: str, path: Path) -> Path:
+    """`metric` against the level, a line per configuration with a ± std band over seeds; for FID also
+    its floor (dashed). Points where runs did not complete carry an open ✕ and a note ("diverged
+    1/3"); a level without any completed run gets the ✕ on the x axis."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for index, group in enumerate(by_configuration(cells)):
+        color = COLORS[index % len(COLORS)]
+        group = [cell for cell in group if cell.level is not None]
+        if not group:
+            continue
+        points = [(cell.level, cell.stat(metric)) for cell in group if cell.stat(metric).mean is not None]
+        if points:
+            xs = [x for x, _ in points]
+            means = [s.mean for _, s in points]
+            stds = [s.std or 0.0 for _, s in points]
+            ax.plot(xs, means, "o-", color=color, label=group[0].configuration.label)
+            ax.fill_between(
+                xs,
+                [m - s for m, s in zip(means, stds)],
+                [m + s for m, s in zip(means, stds)],
+                color=color,
+                alpha=0.18,
+                linewidth=0,
+            )
+        if metric == "fid":
+            floor = [(cell.level, cell.stat("fid_floor").mean) for cell in group if cell.stat("fid_floor").mean is not None]
+            if floor:
+                ax.plot([x for x, _ in floor], [y for _, y in floor], "--", color=color, linewidth=1)
+        mark_incomplete(ax, group, metric, color, label=None if points else group[0].configuration.label)
+    if metric == "fid":
+        ax.plot([], [], "--", color="gray", linewidth=1, label="fid_floor (real vs real)")
+    if any(len(cell.completed) < len(cell.runs) for cell in cells):
+        ax.plot([], [], color="gray", label="not every seed completed", **INCOMPLETE)
+    ax.set_xlabel(level_key)
+    ax.set_ylabel(metric)
+    ax.set_title(f"{metric} vs {level_key}: mean ± std (ddof={DDOF}) over completed seeds", fontsize=10)
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc="best")
+    return save(fig, path)
+
+
+def mark_incomplete(ax, group: list[Cell], metric: str, color, label: str | None) -> None:
+    for cell in group:
+        if len(cell.completed) == len(cell.runs):
+            continue
+        mean = cell.stat(metric).mean
+        if mean is None:  # nothing to average: mark the level on the x axis
+            ax.plot(
+                [cell.level], [0.0], color=color, transform=ax.get_xaxis_transform(), clip_on=False, label=label, **INCOMPLETE
+            )
+            ax.annotate(
+                cell.not_completed(),
+                (cell.level, 0.0),
+                xycoords=ax.get_xaxis_transform(),
+                xytext=(4, 6),
+                textcoords="offset points",
+                fontsize=7,
+                color=color,
+            )
+            label = None
+        else:
+            ax.plot([cell.level], [mean], color=color, **INCOMPLETE)
+            ax.annotate(
+                cell.not_completed(), (cell.level, mean), xytext=(5, 5), textcoords="offset points", fontsize=7, color=color
+            )
+
+
+def plot_metric_bars(cells: list[Cell], metric: str, path: Path) -> Path:
+    """`metric` per configuration (no swept level): mean with ± std error bars; bars of cells where
+    runs did not complete say so."""
+    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.45 * len(cells)))
+    labels = [cell.configuration.label + ("" if cell.level is None else f" @ {cell.level:g}") for cell in cells]
+    for y, cell in enumerate(cells):
+        stat = cell.stat(metric)
+        color = COLORS[y % len(COLORS)]
+        if stat.mean is not None:
+            ax.barh(y, stat.mean, xerr=stat.std or 0.0, color=color, alpha=0.8, capsize=3)
+        if len(cell.completed) < len(cell.runs):
+            ax.annotate(cell.not_completed(), (stat.mean or 0.0, y), xytext=(6, -3), textcoords="offset points", fontsize=7)
+    ax.set_yticks(range(len(cells)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{metric}: mean ± std (ddof={DDOF}) over completed seeds")
+    ax.grid(axis="x", alpha=0.3)
+    return save(fig, path)
+
+
+def plot_training_curves(title: str, panels: dict[str, dict[str, Curve]], path: Path) -> Path:
+    """One panel per scalar (`panels[name][line label]` = mean curve over seeds) against the G step."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.8), squeeze=False)
+    for ax, (name, lines) in zip(axes[0], panels.items()):
+        for index, (label, curve) in enumerate(lines.items()):
+            ax.plot(
+                [x for x, _ in curve],
+                [y for _, y in curve],
+                color=plt.get_cmap("viridis")(index / max(1, len(lines) - 1)),
+                label=label,
+                linewidth=1.2,
+            )
+        ax.set_xlabel("generator step")
+        ax.set_title(f"{name} (mean over seeds)", fontsize=9)
+        ax.grid(alpha=0.3)
+        if not lines:
+            ax.text(0.5, 0.5, "not logged", ha="center", va="center", transform=ax.transAxes)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    if handles:  # below the panels; bbox_inches="tight" keeps it in the PNG
+        fig.legend(handles, labels, fontsize=7, loc="upper center", ncol=min(4, len(labels)), bbox_to_anchor=(0.5, 0.0))
+    return save(fig, path)
+
+
+def plot_robustness(results: list[Robustness], level_key: str, path: Path) -> Path:
+    """Left: each configuration's metric relative to level 0 against the level; right: the ranked
+    area under that curve (normalised by the level range), configurations without one marked why."""
+    metric = results[0].metric
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(12, 0.8 + max(3.6, 0.42 * len(results))), gridspec_kw={"width_ratios": [1, 1.1]}
+    )
+    for index, result in enumerate(results):
+        points = [(level, value) for level, value in sorted(result.relative.items()) if value is not None]
+        if points:
+            left.plot(
+                [x for x, _ in points],
+                [y for _, y in points],
+                "o-",
+                color=COLORS[index % len(COLORS)],
+                label=result.configuration.label,
+            )
+    left.axhline(1.0, color="gray", linestyle="--", linewidth=1)
+    left.set_xlabel(level_key)
+    left.set_ylabel(f"{metric}(level) / {metric}(0)")
+    left.set_title("degradation relative to level 0", fontsize=10)
+    left.grid(alpha=0.3)
+    if left.get_legend_handles_labels()[0]:
+        left.legend(fontsize=7)
+    ys = range(len(results))
+    right.barh(
+        ys,
+        [r.auc or 0.0 for r in results],
+        color=[COLORS[i % len(COLORS)] if r.auc is not None else "white" for i, r in enumerate(results)],
+        edgecolor="black",
+        linewidth=0.5,
+    )
+    for y, result in zip(ys, results):
+        text = f"{result.auc:.3f}" if result.auc is not None else f"n/a: {result.reason}"
+        right.annotate(text, (result.auc or 0.0, y), xytext=(4, -3), textcoords="offset points", fontsize=7)
+    right.axvline(1.0, color="gray", linestyle="--", linewidth=1)
+    right.set_yticks(list(ys), [f"{i + 1}. {r.configuration.label}" for i, r in enumerate(results)], fontsize=8)
+    right.invert_yaxis()
+    better = "higher" if higher_is_better(metric) else "lower"
+    right.set_title(f"area under the curve / level range ({better} is better; 1 = unaffected)", fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)

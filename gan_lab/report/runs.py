@@ -1,0 +1,169 @@
+"""Runs as a report sees them: read from results.json, or known only as a member that left none."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gan_lab.report.errors import ReportError
+from gan_lab.report.sweep import expected_members
+
+RESULTS_FILE = "results.json"  # gan_lab/results.py's name, not imported from there: a report needs no torch
+MULTIRUN_FILE = "multirun.yaml"
+HYDRA_DIR = ".hydra"
+
+COMPLETED, DIVERGED, FAILED, MISSING, UNREADABLE = "completed", "diverged", "failed", "missing", "unreadable"
+
+
+@dataclass
+class Run:
+    """One run (one seed of one configuration). `status` is results.json's ("completed", "diverged",
+    "failed", "interrupted", "running"), or "missing" (no results.json: killed, or never started)
+    or "unreadable" (a results.json that is not valid JSON of the expected shape); `note` says why."""
+
+    path: Path
+    status: str
+    overrides: list[str] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+    steps: int | None = None
+    wall_time_s: float | None = None
+    error: str | None = None
+    diverged_at_step: int | None = None
+    diverged_quantity: str | None = None
+    note: str | None = None
+
+    @property
+    def completed(self) -> bool:
+        return self.status == COMPLETED
+
+    @property
+    def seed(self) -> str:
+        """The `seed=` override ("default" when the run kept the config's seed)."""
+        for item in self.overrides:
+            key, _, value = item.lstrip("+~").partition("=")
+            if key == "seed":
+                return value
+        return "default"
+
+
+def collect_runs(dirs: list[str | Path]) -> list[Run]:
+    """Every run under `dirs`: each DIR is a run directory (with results.json), a multirun directory
+    (members 0/, 1/, ... below it) or any folder holding such directories. Members of a multirun
+    without results.json, and members its multirun.yaml planned but that never started, come back as
+    "missing"; a DIR without any results.json below it is an error."""
+    runs: dict[Path, Run] = {}
+    for given in dirs:
+        root = Path(given)
+        if not root.exists():
+            raise ReportError(f"{root}: no such directory")
+        if not root.is_dir():
+            raise ReportError(f"{root}: not a directory (give a run directory or a multirun directory)")
+        found = collect_dir(root)
+        if not any(run.status != MISSING for run in found):
+            missing = f"; {len(found)} run directories in it have none" if found else ""
+            raise ReportError(f"{root}: no {RESULTS_FILE} found in it or below it{missing} (is it a run or multirun directory?)")
+        for run in found:
+            runs.setdefault(run.path.resolve(), run)
+    return sorted(runs.values(), key=lambda run: natural_key(run.path))
+
+
+def collect_dir(root: Path) -> list[Run]:
+    """The runs in and below one directory, missing members included."""
+    folders = [root, *(path for path in root.rglob("*") if path.is_dir())]
+    runs = {folder: read_run(folder) for folder in folders if (folder / RESULTS_FILE).is_file()}
+    no_results = f"no {RESULTS_FILE} (killed, or still running?)"
+    for folder in folders:
+        if folder not in runs and (folder / HYDRA_DIR).is_dir():  # Hydra set this run up; it left no results
+            runs[folder] = missing_run(folder, no_results)
+    for multirun in folders:
+        if (multirun / MULTIRUN_FILE).is_file():
+            for member in multirun.iterdir():
+                if member.is_dir() and member.name.isdigit() and member not in runs:
+                    runs[member] = missing_run(member, no_results)
+            for number, overrides in expected_members(multirun / MULTIRUN_FILE).items():
+                member = multirun / str(number)
+                if member not in runs:
+                    runs[member] = Run(member, MISSING, overrides, note="never started (multirun.yaml plans it; no directory)")
+                elif not runs[member].overrides:
+                    runs[member].overrides = overrides
+    return list(runs.values())
+
+
+def read_run(run_dir: Path) -> Run:
+    """The run whose results.json is in `run_dir`; an unreadable file gives an "unreadable" run
+    whose note names the file and the problem."""
+    path = run_dir / RESULTS_FILE
+    try:
+        results = json.loads(path.read_text())
+        return run_from_results(run_dir, results)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError, TypeError) as err:
+        run = missing_run(run_dir, f"{path}: {type(err).__name__}: {err}")
+        run.status = UNREADABLE
+        return run
+
+
+def run_from_results(run_dir: Path, results: Any) -> Run:
+    if not isinstance(results, dict):
+        raise ValueError(f"expected a JSON object, got {type(results).__name__}")
+    status = results.get("status")
+    if not isinstance(status, str):
+        raise ValueError("no 'status' string")
+    overrides = results.get("overrides", [])
+    if not isinstance(overrides, list) or not all(isinstance(item, str) for item in overrides):
+        raise ValueError("'overrides' is not a list of strings")
+    metrics = results.get("metrics") or {}
+    if not isinstance(metrics, dict):
+        raise ValueError("'metrics' is not an object")
+    error = results.get("error")
+    if status == FAILED and isinstance(error, str) and "TrainingDiverged" in error:
+        status = DIVERGED  # results.json of runs from before the "diverged" status existed
+    return Run(
+        path=run_dir,
+        status=status,
+        overrides=overrides,
+        metrics={name: value for name, value in ((k, as_number(v)) for k, v in metrics.items()) if value is not None},
+        steps=results.get("steps"),
+        wall_time_s=as_number(results.get("wall_time_s")),
+        error=error,
+        diverged_at_step=results.get("diverged_at_step"),
+        diverged_quantity=results.get("diverged_quantity"),
+    )
+
+
+def missing_run(run_dir: Path, note: str) -> Run:
+    """A run without (readable) results; its overrides come from Hydra's .hydra/overrides.yaml."""
+    return Run(run_dir, MISSING, hydra_overrides(run_dir), note=note)
+
+
+def hydra_overrides(run_dir: Path) -> list[str]:
+    path = run_dir / HYDRA_DIR / "overrides.yaml"
+    try:
+        overrides = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return []
+    return [str(item) for item in overrides] if isinstance(overrides, list) else []
+
+
+def as_number(value: Any) -> float | None:
+    """A metric as a float: numbers, and the strings results.json uses for non-finite values ("nan",
+    "inf"); anything else (lists, text) is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def natural_key(path: Path) -> list:
+    """Sort key: member 10/ after 9/."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]

@@ -1,0 +1,41 @@
+"""The members a Hydra multirun planned, from its multirun.yaml: so that members that never started
+(a sweep killed half-way) are reported, not silently absent."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import yaml
+
+log = logging.getLogger(__name__)
+
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+
+
+def expected_members(multirun_yaml: Path) -> dict[int, list[str]]:
+    """{job number: its task overrides} as Hydra's basic sweeper expands the sweep saved in
+    `multirun_yaml` (`hydra.sweeper.params`, then the command line's `hydra.overrides.task`).
+    Empty when the file cannot be read or another sweeper (Optuna, ...) ran the sweep: the report
+    then knows only the member directories that exist."""
+    try:
+        hydra_cfg = (yaml.safe_load(multirun_yaml.read_text()) or {}).get("hydra") or {}
+        sweeper = hydra_cfg.get("sweeper") or {}
+        if sweeper.get("_target_", BASIC_SWEEPER) != BASIC_SWEEPER:
+            return {}
+        params = [f"{key}={value}" for key, value in (sweeper.get("params") or {}).items()]
+        arguments = params + list((hydra_cfg.get("overrides") or {}).get("task") or [])
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        overrides = OverridesParser.create().parse_overrides([str(argument) for argument in arguments])
+        jobs = [job for batch in BasicSweeper.split_arguments(overrides, None) for job in batch]
+    except Exception as err:  # noqa: BLE001 - a sweep the report cannot expand is reported by its directories
+        log.warning(
+            "%s: cannot expand the sweep (%s: %s); members that never started are not listed",
+            multirun_yaml,
+            type(err).__name__,
+            err,
+        )
+        return {}
+    return {number: list(job) for number, job in enumerate(jobs)}
