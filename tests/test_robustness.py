@@ -54,6 +54,12 @@ def test_a_corruption_on_two_dimensional_points_is_refused_by_name(tmp_path):
     assert "corruption=blur applies to images" in proc.stderr and "dataset=ring8" in proc.stderr
 
 
+def test_a_negative_level_fails_within_seconds_even_with_the_default_clean_environment(tmp_path):
+    proc = run_cli([*FAST, "corruption.level=-1", f"hydra.run.dir={tmp_path}"], cwd=REPO)
+    assert proc.returncode != 0
+    assert "corruption.level must be in [0, inf) for none, got -1" in proc.stderr
+
+
 @pytest.mark.parametrize("override, message", [
     ("corruption.level=-1", "corruption.level must be in [0, inf) for gaussian, got -1"),
     ("corruption.level=1.5", None),
