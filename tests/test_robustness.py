@@ -141,3 +141,12 @@ def test_launchers_compose(launcher, target):
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=[f"hydra/launcher={launcher}"], return_hydra_config=True)
     assert cfg.hydra.launcher._target_ == target
+
+
+def test_joblib_runs_two_sweep_members_in_parallel_processes(tmp_path):
+    proc = run_cli(["-m", *FAST, "seed=0,1", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
+                    f"hydra.sweep.dir={tmp_path}"], cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    members = {p.parent.name: json.loads(p.read_text()) for p in tmp_path.glob("*/results.json")}
+    assert sorted(members) == ["0", "1"] and {r["status"] for r in members.values()} == {"completed"}
+    assert "Joblib.Parallel(n_jobs=2" in proc.stdout + proc.stderr
