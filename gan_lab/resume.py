@@ -56,7 +56,8 @@ def checkpoint_summary(path: Path) -> dict:
     """The generator step and W&B run id of a checkpoint, read without running pickled code; a
     truncated file or one that is not a gan_lab checkpoint gets an error naming it."""
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        # mmap: only the two small fields are read; Lightning loads the tensors once, in fit
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except Exception as err:
         raise ValueError(f"{path} is not a readable gan_lab checkpoint (truncated or foreign?): {err}") from None
     if not isinstance(checkpoint, dict) or "generator_steps" not in checkpoint:
