@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytorch_lightning as pl
@@ -40,12 +40,16 @@ class GANModule(pl.LightningModule):
         ema_decay: float = 0.999,
         total_steps: int | None = None,
         dataset: dict | None = None,
+        channels_last: bool | str = "auto",
+        compile: dict | None = None,
     ):
         super().__init__()
         if n_critic < 1:
             raise ValueError(f"train.n_critic must be >= 1, got {n_critic}")
         if not 0.0 <= ema_decay < 1.0:
             raise ValueError(f"train.ema_decay must be in [0, 1), got {ema_decay}")
+        if channels_last not in ("auto", True, False):
+            raise ValueError(f"train.channels_last must be auto, true or false, got {channels_last!r}")
         self.save_hyperparameters()
         self.automatic_optimization = False
         self.sample_shape = tuple(int(s) for s in sample_shape)
@@ -65,17 +69,19 @@ class GANModule(pl.LightningModule):
         self.generator_steps = 0
         self.divergence = DivergenceMonitor()
         self._hook_scalars: dict[str, Any] = {}
+        self.channels_last = False  # decided in setup(), once the device is known
+        self._training_forward: dict[str, Callable] = {}  # compiled G and D (a dict: not submodules, not in checkpoints)
 
     # ------------------------------------------------------------------ the adversarial step
     def training_step(self, batch: Tensor, batch_idx: int) -> None:
         opt_g, opt_d = self.optimizers()
         log_now = self.logging_now
-        for real in batch.chunk(self.n_critic):
+        for real in self.in_memory_format(batch).chunk(self.n_critic):
             with self.toggled_optimizer(opt_d):
                 with torch.no_grad():  # D's step needs no graph through G
-                    fake = self.generator(self.sample_latents(len(real)))
+                    fake = self.run_generator(self.sample_latents(len(real)))
                 real_in, fake_in = self.d_view_of_real(real), self.d_view_of_fake(fake)
-                real_logits, fake_logits = self.discriminator(real_in), self.discriminator(fake_in)
+                real_logits, fake_logits = self.run_discriminator(real_in), self.run_discriminator(fake_in)
                 d_terms = {"d_loss": self.loss.d_loss(real_logits, fake_logits)}
                 d_terms |= self.discriminator_penalties(real_in, fake_in, real_logits, fake_logits)
                 d_total = sum(d_terms.values())
@@ -84,7 +90,7 @@ class GANModule(pl.LightningModule):
                 self.augment.observe(real_logits.detach())
 
         with self.toggled_optimizer(opt_g):
-            fake_logits_g = self.discriminator(self.d_view_of_fake(self.generator(self.sample_latents(len(real)))))
+            fake_logits_g = self.run_discriminator(self.d_view_of_fake(self.run_generator(self.sample_latents(len(real)))))
             g_terms = {"g_loss": self.loss.g_loss(fake_logits_g)}
             for regularizer in self.regularizers:
                 g_terms |= regularizer.g_terms(fake_logits_g)
@@ -104,6 +110,19 @@ class GANModule(pl.LightningModule):
             self.log_step(d_terms | g_terms, real_logits, fake_logits, grad_norm_d, grad_norm_g)
 
     # ------------------------------------------------------------------ pieces of the step
+    def run_generator(self, latents: Tensor) -> Tensor:
+        """G's forward pass in the training step: compiled when `train.compile.enabled`."""
+        return self._training_forward.get("generator", self.generator)(latents)
+
+    def run_discriminator(self, images: Tensor) -> Tensor:
+        """D's forward pass in the training step: compiled when `train.compile.enabled`. Penalties
+        that differentiate D's gradient (WGAN-GP, R1, DRAGAN) call the eager `self.discriminator`:
+        torch.compile's AOTAutograd has no double backward."""
+        return self._training_forward.get("discriminator", self.discriminator)(images)
+
+    def in_memory_format(self, batch: Tensor) -> Tensor:
+        return batch.contiguous(memory_format=torch.channels_last) if self.channels_last else batch
+
     def sample_latents(self, n: int) -> Tensor:
         return torch.randn(n, self.generator.latent_dim, device=self.device)
 
@@ -172,6 +191,24 @@ class GANModule(pl.LightningModule):
         shown = {name: scalars.pop(name) for name in ("d_loss", "g_loss")}
         self.log_dict(shown, on_step=True, on_epoch=False, prog_bar=True)
         self.log_dict(scalars, on_step=True, on_epoch=False)
+
+    # ------------------------------------------------------------------ the GPU path
+    def setup(self, stage: str) -> None:
+        """Channels-last memory format and torch.compile, once the training device is known."""
+        device = self._trainer.strategy.root_device if self._trainer is not None else self.device
+        requested = self.hparams.channels_last
+        convolutional = len(self.sample_shape) == 3 and any(isinstance(m, nn.Conv2d) for m in self.modules())
+        self.channels_last = convolutional and (requested is True or (requested == "auto" and device.type == "cuda"))
+        if self.channels_last:  # NHWC: what tensor cores' convolution kernels read fastest
+            for network in (self.generator, self.discriminator, self.sampling_generator):
+                network.to(memory_format=torch.channels_last)
+        options = dict(self.hparams.compile or {})
+        if options.pop("enabled", False) and not self._training_forward:
+            options = {key: value for key, value in options.items() if value is not None}
+            self._training_forward = {
+                "generator": torch.compile(self.generator, **options),
+                "discriminator": torch.compile(self.discriminator, **options),
+            }
 
     # ------------------------------------------------------------------ optimizers, sampling, state
     def configure_optimizers(self):

@@ -72,6 +72,8 @@ def build_module(cfg: DictConfig, sample_shape) -> GANModule:
         ema_decay=cfg.train.ema_decay,
         total_steps=cfg.train.steps,
         dataset=plain(cfg.dataset),
+        channels_last=cfg.train.get("channels_last", "auto"),
+        compile=plain(cfg.train.get("compile")),
     )
 
 

@@ -2,21 +2,28 @@
 
     python scripts/bench.py                                   # CPU: dcgan × (ns, wgan_gp), batch 64, 32×32×3
     python scripts/bench.py --device cuda --models dcgan resnet --batches 64 256 --json gpu.json
+    python scripts/bench.py --device cuda --compile ...       # + torch.compile of G and D (gan_lab and (b))
 
 A step is what gan_lab calls one generator step: `n_critic` D steps, each on its own real batch,
 then one G step and the EMA update of G. Three loops run the same networks (built from gan_lab's
-configs), the same loss objects, batch, precision and seed:
+configs), the same loss objects, batch and seed:
 
 - gan_lab: `GANModule` driven by Lightning's `Trainer`, with the default job's per-step logging
   (a CSV logger, `log.every` steps) — what a user runs, minus sample grids, checkpoints and evaluation;
 - (a) dataloader: the loop typical GAN repositories write, fed by a `torch.utils.data.DataLoader`
-  over an in-memory `TensorDataset` (shuffle, pinned memory on a GPU, `.to(device)` per batch);
-- (b) plain: an optimized hand loop, the data already on the device and batches drawn by indexing.
+  over an in-memory `TensorDataset` (shuffle, pinned memory on a GPU, `.to(device)` per batch),
+  in fp32, eager, NCHW;
+- (b) plain: an optimized hand loop, the data already on the device and batches drawn by indexing,
+  with gan_lab's precision (`trainer=gpu`: bf16 autocast), memory format (channels-last on a GPU)
+  and, with `--compile`, torch.compile of G's and D's forward passes (the penalty stays eager).
 
-In each of `--rounds` rounds every loop runs in turn: `--warmup` steps untimed, then `--repeats`
-timed blocks of `--steps` steps; the median block over all rounds gives ms/step (interleaving the
-loops spreads a busy phase of a shared machine over all three). Data content does not change
-speed, so the data are random images.
+Each of `--rounds` rounds builds every loop afresh and runs `--warmup` untimed steps of each, then
+`--repeats` timed blocks of `--steps` steps of gan_lab, each followed at once by one block of (a)
+and one of (b) (run from a callback between gan_lab's batches): the loops alternate every second
+or so, and a busy phase of a shared machine hits all three alike. ms/step is the median block of
+each loop over all rounds; each ratio is the median over repeats of a gan_lab block's time divided
+by that of the plain block run right after it. Data content does not change speed, so the data
+are random images.
 """
 
 from __future__ import annotations
@@ -57,16 +64,24 @@ class RandomImages(InMemoryDataModule):
         return images, None, images[:16], None
 
 
-class StepTimer(pl.Callback):
-    """Wall time of blocks of `block` training batches after `warmup` batches."""
+class InterleavedTimer(pl.Callback):
+    """Times gan_lab's training batches in blocks of `block` after `warmup` batches and, after each
+    gan_lab block, runs one block of each plain loop: the loops alternate every few seconds, so a
+    busy phase of a shared machine hits all of them alike."""
 
-    def __init__(self, warmup: int, block: int, device: torch.device):
-        self.warmup, self.block, self.device, self.blocks, self.start = warmup, block, device, [], None
+    def __init__(self, warmup: int, block: int, device: torch.device, plain_loops: dict):
+        self.warmup, self.block, self.device, self.plain_loops = warmup, block, device, plain_loops
+        self.blocks: dict[str, list[float]] = {"gan_lab": [], **{name: [] for name in plain_loops}}
+        self.start = 0.0
 
     def _now(self) -> float:
         if self.device.type == "cuda":
             torch.cuda.synchronize()
         return time.perf_counter()
+
+    def on_train_start(self, trainer, pl_module):
+        for loop in self.plain_loops.values():
+            loop.run(self.warmup)
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
         if batch_idx >= self.warmup and (batch_idx - self.warmup) % self.block == 0:
@@ -74,21 +89,30 @@ class StepTimer(pl.Callback):
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
         if batch_idx >= self.warmup and (batch_idx - self.warmup) % self.block == self.block - 1:
-            self.blocks.append((self._now() - self.start) / self.block)
+            self.blocks["gan_lab"].append((self._now() - self.start) / self.block)
+            for name, loop in self.plain_loops.items():
+                start = self._now()
+                loop.run(self.block)
+                self.blocks[name].append((self._now() - start) / self.block)
 
 
-def compose_cfg(model: str, loss: str, batch: int, device: str):
+def compose_cfg(model: str, loss: str, batch: int, device: str, args):
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         overrides = [f"model={model}", f"loss={loss}", f"train.batch_size={batch}", "dataset.image_size=32",
-                     "eval.enabled=false", f"trainer={'gpu' if device == 'cuda' else 'cpu'}"]
+                     "eval.enabled=false", f"trainer={'gpu' if device == 'cuda' else 'cpu'}",
+                     f"train.channels_last={args.channels_last}", f"train.compile.enabled={args.compile}",
+                     f"train.compile.backend={args.compile_backend}"]
         return compose("config", overrides=overrides)
 
 
-def bench_gan_lab(cfg, shape, args, device) -> float:
+def bench_round(cfg, shape, args, device) -> dict[str, list[float]]:
+    """One round: gan_lab under Lightning's Trainer, with both plain loops run between its blocks."""
     steps = args.warmup + args.repeats * args.steps
     datamodule = RandomImages(shape, batch_size=cfg.train.batch_size * cfg.train.n_critic, num_batches=steps, seed=0)
     module = build_module(cfg, shape)
-    timer = StepTimer(args.warmup, args.steps, device)
+    plain_loops = {"dataloader": PlainLoop(cfg, shape, args, device, use_dataloader=True),
+                   "plain": PlainLoop(cfg, shape, args, device, use_dataloader=False)}
+    timer = InterleavedTimer(args.warmup, args.steps, device, plain_loops)
     with tempfile.TemporaryDirectory() as log_dir:
         trainer = pl.Trainer(
             accelerator="gpu" if device.type == "cuda" else "cpu", devices=1, precision=cfg.trainer.precision,
@@ -109,13 +133,15 @@ def plain_parts(cfg, shape, device):
     return g, d, ema, opt_g, opt_d, loss
 
 
-def plain_step(real_batches, g, d, ema, opt_g, opt_d, loss, latent_dim, autocast, ema_pairs, decay):
-    """One generator step of a plain loop: n_critic D steps, one G step, the EMA update."""
+def plain_step(real_batches, g, d, run_g, run_d, ema, opt_g, opt_d, loss, latent_dim, autocast, ema_pairs, decay):
+    """One generator step of a plain loop: n_critic D steps, one G step, the EMA update. `run_g` and
+    `run_d` are G's and D's forward passes (compiled or the networks themselves); the penalty takes
+    the eager D."""
     for real in real_batches:
         with autocast():
             with torch.no_grad():
-                fake = g(torch.randn(len(real), latent_dim, device=real.device))
-            d_loss = loss.d_loss(d(real), d(fake))
+                fake = run_g(torch.randn(len(real), latent_dim, device=real.device))
+            d_loss = loss.d_loss(run_d(real), run_d(fake))
             penalty = loss.penalty(d, real, fake)
             if penalty is not None:
                 d_loss = d_loss + penalty
@@ -125,7 +151,7 @@ def plain_step(real_batches, g, d, ema, opt_g, opt_d, loss, latent_dim, autocast
         loss.after_discriminator_step(d)
     d.requires_grad_(False)
     with autocast():
-        g_loss = loss.g_loss(d(g(torch.randn(len(real), latent_dim, device=real.device))))
+        g_loss = loss.g_loss(run_d(run_g(torch.randn(len(real), latent_dim, device=real.device))))
     opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
     opt_g.step()
@@ -134,47 +160,52 @@ def plain_step(real_batches, g, d, ema, opt_g, opt_d, loss, latent_dim, autocast
         torch._foreach_lerp_(ema_pairs[0], ema_pairs[1], 1 - decay)
 
 
-def bench_plain(cfg, shape, args, device, use_dataloader: bool) -> float:
-    torch.manual_seed(0)
-    g, d, ema, opt_g, opt_d, loss = plain_parts(cfg, shape, device)
-    floats = [(e, p) for e, p in zip(ema.state_dict().values(), g.state_dict().values()) if e.is_floating_point()]
-    ema_pairs = ([e for e, _ in floats], [p for _, p in floats])
-    n_critic, batch = cfg.train.n_critic, cfg.train.batch_size
-    data = torch.rand((4096, *shape), generator=torch.Generator().manual_seed(0)) * 2 - 1
-    bf16 = device.type == "cuda" and "bf16" in str(cfg.trainer.precision)
+class PlainLoop:
+    """A plain-PyTorch training loop over the same networks, loss and batch as gan_lab's; `run(n)`
+    does n generator steps."""
 
-    def autocast():
-        return torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
+    def __init__(self, cfg, shape, args, device, use_dataloader: bool):
+        torch.manual_seed(0)
+        g, d, ema, opt_g, opt_d, loss = plain_parts(cfg, shape, device)
+        optimized = not use_dataloader  # (a) is the typical loop: fp32, NCHW, eager
+        memory_format = torch.preserve_format
+        if optimized and (args.channels_last == "true" or (args.channels_last == "auto" and device.type == "cuda")):
+            memory_format = torch.channels_last
+            for network in (g, d, ema):
+                network.to(memory_format=memory_format)
+        run_g, run_d = g, d
+        if optimized and args.compile:
+            run_g, run_d = torch.compile(g, backend=args.compile_backend), torch.compile(d, backend=args.compile_backend)
+        floats = [(e, p) for e, p in zip(ema.state_dict().values(), g.state_dict().values()) if e.is_floating_point()]
+        ema_pairs = ([e for e, _ in floats], [p for _, p in floats])
+        bf16 = optimized and device.type == "cuda" and "bf16" in str(cfg.trainer.precision)
+        n_critic, batch = cfg.train.n_critic, cfg.train.batch_size
+        self.n_critic = n_critic
+        self.parts = (g, d, run_g, run_d, ema, opt_g, opt_d, loss, g.latent_dim,
+                      lambda: torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16), ema_pairs, cfg.train.ema_decay)
+        data = torch.rand((4096, *shape), generator=torch.Generator().manual_seed(0)) * 2 - 1
+        if use_dataloader:
+            loader = DataLoader(TensorDataset(data), batch_size=batch * n_critic, shuffle=True, drop_last=True,
+                                pin_memory=device.type == "cuda")
 
-    if use_dataloader:
-        loader = DataLoader(TensorDataset(data), batch_size=batch * n_critic, shuffle=True, drop_last=True,
-                            pin_memory=device.type == "cuda")
+            def batches():
+                while True:
+                    for (real,) in loader:
+                        yield real.to(device, non_blocking=True)
+        else:
+            on_device = data.to(device).contiguous(memory_format=memory_format)
 
-        def batches():
-            while True:
-                for (real,) in loader:
-                    yield real.to(device, non_blocking=True)
-    else:
-        on_device = data.to(device)
+            def batches():
+                while True:
+                    perm = torch.randperm(len(on_device), device=device)
+                    for i in range(len(on_device) // (batch * n_critic)):
+                        yield on_device[perm[i * batch * n_critic:(i + 1) * batch * n_critic]]
 
-        def batches():
-            while True:
-                perm = torch.randperm(len(on_device), device=device)
-                for i in range(len(on_device) // (batch * n_critic)):
-                    yield on_device[perm[i * batch * n_critic:(i + 1) * batch * n_critic]]
+        self.stream = batches()
 
-    stream, blocks = batches(), []
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    for step in range(args.warmup + args.repeats * args.steps):
-        if step >= args.warmup and (step - args.warmup) % args.steps == 0:
-            sync()
-            start = time.perf_counter()
-        plain_step(next(stream).chunk(n_critic), g, d, ema, opt_g, opt_d, loss, g.latent_dim, autocast, ema_pairs,
-                   cfg.train.ema_decay)
-        if step >= args.warmup and (step - args.warmup) % args.steps == args.steps - 1:
-            sync()
-            blocks.append((time.perf_counter() - start) / args.steps)
-    return blocks
+    def run(self, steps: int) -> None:
+        for _ in range(steps):
+            plain_step(next(self.stream).chunk(self.n_critic), *self.parts)
 
 
 def peak_memory_mib(device) -> float:
@@ -190,10 +221,14 @@ def main() -> None:
     parser.add_argument("--losses", nargs="+", default=["ns", "wgan_gp"])
     parser.add_argument("--batches", nargs="+", type=int, default=[64])
     parser.add_argument("--channels", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=4, help="rounds, each running every loop in turn")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed steps at the start of each round")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds, each with a fresh Trainer and fresh plain loops")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps of each loop at the start of each round")
     parser.add_argument("--steps", type=int, default=10, help="steps per timed block")
-    parser.add_argument("--repeats", type=int, default=3, help="timed blocks per round; the median of all is reported")
+    parser.add_argument("--repeats", type=int, default=6, help="timed blocks of each loop per round, interleaved")
+    parser.add_argument("--channels-last", default="auto", choices=["auto", "true", "false"],
+                        help="gan_lab's train.channels_last, also used by loop (b); auto = on CUDA")
+    parser.add_argument("--compile", action="store_true", help="torch.compile G and D in gan_lab and loop (b)")
+    parser.add_argument("--compile-backend", default="inductor")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
     device = torch.device(args.device)
@@ -208,22 +243,25 @@ def main() -> None:
     for model in args.models:
         for loss in args.losses:
             for batch in args.batches:
-                cfg = compose_cfg(model, loss, batch, device.type)
+                cfg = compose_cfg(model, loss, batch, device.type, args)
                 if device.type == "cuda":
                     torch.cuda.reset_peak_memory_stats()
                 blocks = {"gan_lab": [], "dataloader": [], "plain": []}
-                for _ in range(args.rounds):  # interleaved, so that a slow phase of the machine hits every loop
-                    blocks["gan_lab"] += bench_gan_lab(cfg, shape, args, device)
-                    blocks["dataloader"] += bench_plain(cfg, shape, args, device, use_dataloader=True)
-                    blocks["plain"] += bench_plain(cfg, shape, args, device, use_dataloader=False)
+                for _ in range(args.rounds):  # a fresh Trainer and fresh plain loops each round
+                    for name, times in bench_round(cfg, shape, args, device).items():
+                        blocks[name] += times
                 ms = {name: statistics.median(times) * 1000 for name, times in blocks.items()}
+                # each gan_lab block against the plain blocks run right after it, then the median
+                ratio = {name: statistics.median(g / o for g, o in zip(blocks["gan_lab"], blocks[name]))
+                         for name in ("dataloader", "plain")}
                 images = batch * cfg.train.n_critic  # real images per step
                 row = {
                     "model": model, "loss": loss, "batch": batch, "n_critic": cfg.train.n_critic, "device": str(device),
+                    "precision": str(cfg.trainer.precision), "channels_last": args.channels_last, "compile": args.compile,
                     "ms_per_step": {name: round(value, 2) for name, value in ms.items()},
                     "images_per_s": round(images / ms["gan_lab"] * 1000, 1),
-                    "ratio_vs_dataloader": round(ms["gan_lab"] / ms["dataloader"], 3),
-                    "ratio_vs_plain": round(ms["gan_lab"] / ms["plain"], 3),
+                    "ratio_vs_dataloader": round(ratio["dataloader"], 3),
+                    "ratio_vs_plain": round(ratio["plain"], 3),
                     "peak_memory_mib": round(peak_memory_mib(device), 1),
                 }
                 rows.append(row)

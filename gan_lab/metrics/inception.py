@@ -50,3 +50,26 @@ class InceptionBackbone(FeatureBackbone):
         if uint8.shape[1] == 1:
             uint8 = uint8.expand(-1, 3, -1, -1)
         return self.network(uint8).reshape(len(images), -1)
+
+
+def write_untrained_inception_weights(path: str | Path, seed: int = 0) -> Path:
+    """Save a randomly initialised FID Inception-v3 in the weights file's own format (the state dict
+    torch-fidelity loads), for timing the backbone and testing its plumbing where the real weights
+    are not at hand. Its features are meaningless: never score a model with it."""
+    from torchmetrics.image.fid import NoTrainInceptionV3
+
+    class _Untrained(NoTrainInceptionV3):
+        def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+            return None  # keep the random initialisation
+
+    path = Path(path)
+    empty = path.with_suffix(".empty.pth")
+    torch.save({}, empty)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            network = _Untrained(name="inception-v3-compat", features_list=["2048"], feature_extractor_weights_path=str(empty))
+    finally:
+        empty.unlink()
+    torch.save(network.state_dict(), path)
+    return path

@@ -1,0 +1,60 @@
+"""The benchmark scripts run and report what docs/benchmarks.md tabulates (their numbers are
+measurements, recorded there, never asserted here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+TINY = ["--rounds", "1", "--warmup", "1", "--steps", "1", "--repeats", "2"]
+
+
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / name), *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def test_bench_writes_one_row_per_configuration_with_the_three_loops_and_their_ratios(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = run_script("bench.py", *TINY, "--losses", "ns", "wgan_gp", "--batches", "16", "--json", str(out))
+    rows = json.loads(out.read_text())
+    assert [(r["model"], r["loss"], r["batch"], r["device"]) for r in rows] == [
+        ("dcgan", "ns", 16, "cpu"), ("dcgan", "wgan_gp", 16, "cpu")]
+    for row in rows:
+        ms = row["ms_per_step"]
+        assert set(ms) == {"gan_lab", "dataloader", "plain"} and all(v > 0 for v in ms.values())
+        assert row["ratio_vs_dataloader"] == pytest.approx(ms["gan_lab"] / ms["dataloader"], abs=2e-3)
+        assert row["ratio_vs_plain"] == pytest.approx(ms["gan_lab"] / ms["plain"], abs=2e-3)
+        assert row["images_per_s"] == pytest.approx(16 * 1000 / ms["gan_lab"], rel=1e-2)
+    assert "÷ (b)" in proc.stdout  # the printed table
+
+
+def test_bench_runs_the_compiled_channels_last_path(tmp_path):
+    out = tmp_path / "bench.json"
+    run_script("bench.py", *TINY, "--losses", "wgan_gp", "--batches", "8", "--compile", "--compile-backend", "aot_eager",
+               "--channels-last", "true", "--json", str(out))
+    (row,) = json.loads(out.read_text())
+    assert row["compile"] is True and row["channels_last"] == "true" and row["ms_per_step"]["gan_lab"] > 0
+
+
+def test_bench_eval_times_generation_features_and_statistics_per_backbone(tmp_path):
+    out = tmp_path / "eval.json"
+    proc = run_script("bench_eval.py", "--samples", "600", "--backbones", "classifier", "--json", str(out))
+    (row,) = json.loads(out.read_text())
+    assert row["backbone"] == "classifier" and row["extracted"] == 600 and row["statistics_samples"] == 600
+    assert row["extract_images_per_s"] == pytest.approx(600 / row["extract_s"], rel=0.05)
+    assert row["evaluation_s"] >= row["statistics_s"] > 0
+    assert "images/s" in proc.stdout
+
+
+def test_bench_eval_reports_a_runs_evaluation_share_of_its_wall_time(tmp_path):
+    (tmp_path / "results.json").write_text(json.dumps({"wall_time_s": 200.0, "metrics": {"eval_time_s": 10.0}}))
+    proc = run_script("bench_eval.py", "--run-dir", str(tmp_path))
+    assert "evaluation 10.0 s of 200.0 s wall time = 5.0 %" in proc.stdout
