@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 from torchvision.utils import save_image
 
 from gan_lab.module import GANModule
+from gan_lab.resume import checkpoint_summary
 from gan_lab.run import CONF_DIR
 
 
@@ -23,6 +24,7 @@ def load_module(ckpt: str | Path, device: str = "cpu") -> GANModule:
     path = Path(ckpt)
     if not path.is_file():
         raise FileNotFoundError(f"ckpt={str(path)!r}: no such checkpoint file")
+    checkpoint_summary(path)  # a truncated or foreign file is refused by name, before Lightning reads it
     module = GANModule.load_from_checkpoint(path, map_location=device, weights_only=True)
     return module.eval()
 

@@ -252,12 +252,17 @@ class GANModule(pl.LightningModule):
         checkpoint["rng_states"] = {"torch": torch.get_rng_state()}
         if torch.cuda.is_available():
             checkpoint["rng_states"]["cuda"] = torch.cuda.get_rng_state_all()
+        checkpoint["regularizers"] = {regularizer.name: regularizer.state_dict() for regularizer in self.regularizers}
         wandb_ids = [lg.version for lg in self.loggers if type(lg).__name__ == "WandbLogger"]
         if wandb_ids:
             checkpoint["wandb_run_id"] = wandb_ids[0]
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.generator_steps = checkpoint.get("generator_steps", 0)
+        saved = checkpoint.get("regularizers", {})
+        for regularizer in self.regularizers:
+            regularizer.load_state_dict(saved.get(regularizer.name, {}))
+            regularizer.on_generator_step(self.generator_steps, self.total_steps or 0)  # schedules back on track
         epoch_loop = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_loop.state_dict", {})
         if "_batches_that_stepped" in epoch_loop:
             # The logger's step of the next batch must be the next generator step; Lightning adds 1

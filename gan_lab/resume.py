@@ -35,6 +35,26 @@ def run_dir_for(resume: str | None, new_run_dir: str) -> str:
     return str(previous) if previous is not None else new_run_dir
 
 
+def resume_argument_error(argv: list[str]) -> str | None:
+    """What is wrong with a `resume=RUN_DIR` on the command line (no checkpoint there, or one that
+    is truncated or not gan_lab's), checked before Hydra starts, so that the message is the whole
+    output; None when there is nothing to say."""
+    for arg in argv:
+        if not arg.startswith("resume="):
+            continue
+        resume = arg.removeprefix("resume=")
+        if resume in ("", "auto", "None", "null") or "," in resume:  # a sweep over values: checked per member
+            return None
+        checkpoint = Path(resume) / CHECKPOINT
+        if not checkpoint.is_file():
+            return f"resume={resume}: there is no {CHECKPOINT} in {resume!r} to resume from"
+        try:
+            checkpoint_summary(checkpoint)
+        except ValueError as err:
+            return f"resume={resume}: {err}"
+    return None
+
+
 def command_line_overrides() -> list[str]:
     """This process's Hydra overrides, as given on the command line, without `resume=...`."""
     return [arg for arg in sys.argv[1:] if "=" in arg and not arg.startswith(("-", "resume=", "hydra."))]

@@ -21,6 +21,7 @@ from gan_lab.divergence import TrainingDiverged
 from gan_lab.module import GANModule
 from gan_lab.results import scalar_metrics, write_results
 from gan_lab.resume import CHECKPOINT, checkpoint_summary, read_scalar_log, restore_scalar_log
+from gan_lab.settings import check_settings
 
 # conf/ at the repository root. An absolute path: Hydra resolves a relative config_path against
 # the Python package when the app runs as `python -m gan_lab`, not against this file.
@@ -52,11 +53,6 @@ def group_choice(group: str) -> str | None:
 def build_module(cfg: DictConfig, sample_shape) -> GANModule:
     def plain(node) -> Any:
         return OmegaConf.to_container(node, resolve=True) if node is not None else None
-
-    for key in ("lr_g", "lr_d"):
-        value = cfg.optimizer.get(key)
-        if value is not None and not (isinstance(value, (int, float)) and value > 0):
-            raise ValueError(f"optimizer.{key} must be a number > 0, got {value!r}")
 
     return GANModule(
         sample_shape=list(sample_shape),
@@ -96,6 +92,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     module: GANModule | None = None
     trainer: pl.Trainer | None = None
     try:
+        check_settings(cfg)
         pl.seed_everything(cfg.seed, workers=True, verbose=False)
         datamodule = build_datamodule(cfg)
         module = build_module(cfg, datamodule.sample_shape)

@@ -4,6 +4,7 @@ generator steps, with a scalar log that has every step once; bad checkpoints are
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import pytest
 import torch
 
 from gan_lab.resume import checkpoint_summary
+from gan_lab.run import build_module, train
 from tests.conftest import FAST, run_cli
 
 STEPS, EVERY = 300, 20
@@ -66,10 +68,26 @@ def test_a_run_killed_with_sigkill_resumes_to_exactly_its_steps_with_each_step_l
     assert last["generator_steps"] == STEPS
 
 
-def test_resume_names_a_run_dir_without_checkpoint(tmp_path):
+def test_resume_names_a_run_dir_without_checkpoint_in_one_line(tmp_path):
     proc = run_cli([*FAST, f"resume={tmp_path / 'nowhere'}"], cwd=tmp_path)
     assert proc.returncode != 0
-    assert f"resume={tmp_path / 'nowhere'}: there is no checkpoints/last.ckpt" in proc.stderr
+    assert proc.stderr.strip() == (
+        f"gan_lab: resume={tmp_path / 'nowhere'}: there is no checkpoints/last.ckpt in '{tmp_path / 'nowhere'}' to resume from"
+    )
+
+
+def test_resume_and_generate_refuse_a_truncated_checkpoint_by_name(tmp_path):
+    last = tmp_path / "run" / "checkpoints" / "last.ckpt"
+    last.parent.mkdir(parents=True)
+    torch.save({"generator_steps": 3, "state_dict": {"w": torch.zeros(1000)}}, last)
+    last.write_bytes(last.read_bytes()[:300])
+    proc = run_cli([*FAST, f"resume={tmp_path / 'run'}"], cwd=tmp_path)
+    assert proc.returncode != 0
+    assert f"gan_lab: resume={tmp_path / 'run'}: {last} is not a readable gan_lab checkpoint" in proc.stderr
+    proc = run_cli([f"ckpt={last}", "n=2", f"out={tmp_path / 'samples'}"], cwd=tmp_path, module="gan_lab.generate")
+    assert proc.returncode != 0
+    assert f"{last} is not a readable gan_lab checkpoint" in proc.stderr
+    assert not (tmp_path / "samples").exists()
 
 
 @pytest.mark.parametrize("content", [b"", b"not a checkpoint", "truncated"])
@@ -89,3 +107,42 @@ def test_a_checkpoint_of_something_else_is_refused(tmp_path):
     torch.save({"state_dict": {}}, path)
     with pytest.raises(ValueError, match="is not a gan_lab checkpoint: it has no 'generator_steps'"):
         checkpoint_summary(path)
+
+
+class ArbitraryObject:
+    """Stands for pickled code a foreign checkpoint could carry."""
+
+
+def test_a_checkpoint_that_would_run_pickled_code_is_refused_unread(tmp_path):
+    path = tmp_path / "last.ckpt"
+    torch.save({"generator_steps": 3, "payload": ArbitraryObject()}, path)
+    with pytest.raises(ValueError, match=f"{path} is not a readable gan_lab checkpoint"):
+        checkpoint_summary(path)  # weights_only=True: torch refuses to unpickle the object
+
+
+def test_lecam_anchors_and_the_instance_noise_schedule_come_back_from_a_checkpoint(compose_cfg):
+    cfg = compose_cfg("regularizer=[lecam,instance_noise]", "regularizer.instance_noise.anneal_steps=100")
+    module = build_module(cfg, (1, 32, 32))
+    lecam = next(r for r in module.regularizers if r.name == "lecam")
+    lecam.anchor_real, lecam.anchor_fake = torch.tensor(0.7), torch.tensor(-1.2)
+    module.generator_steps = 40
+    checkpoint = {"state_dict": module.state_dict()}
+    module.on_save_checkpoint(checkpoint)
+    buffer = io.BytesIO()
+    torch.save(checkpoint, buffer)
+    buffer.seek(0)
+
+    resumed = build_module(cfg, (1, 32, 32))
+    resumed.on_load_checkpoint(torch.load(buffer, weights_only=True))
+    lecam, noise = (next(r for r in resumed.regularizers if r.name == name) for name in ("lecam", "instance_noise"))
+    assert (lecam.anchor_real.item(), lecam.anchor_fake.item()) == pytest.approx((0.7, -1.2))
+    assert noise.current_std == pytest.approx(0.1 * (1 - 40 / 100))  # σ_t at t = 40, not σ_0
+
+
+def test_by_default_a_run_is_checkpointed_num_checkpoints_times_evenly(compose_cfg, tmp_path):
+    cfg = compose_cfg("log.checkpoint_every=null", "log.num_checkpoints=3", "train.steps=7", "eval.enabled=false")
+    assert train(cfg)["status"] == "completed"
+    saved = sorted(p.name for p in (tmp_path / "run" / "checkpoints").glob("g_step=*.ckpt"))
+    assert saved == ["g_step=000002.ckpt", "g_step=000004.ckpt", "g_step=000006.ckpt", "g_step=000007.ckpt"]
+    last = tmp_path / "run" / "checkpoints" / "last.ckpt"
+    assert last.read_bytes() == (tmp_path / "run" / "checkpoints" / "g_step=000007.ckpt").read_bytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -12,8 +13,8 @@ from gan_lab.callbacks.schedule import due
 
 
 class GeneratorStepCheckpoint(Callback):
-    """Writes `g_step=NNNNNN.ckpt` every `every` generator steps and at the end of training, and
-    keeps `last.ckpt` pointing at the newest state.
+    """Writes `g_step=NNNNNN.ckpt` every `every` generator steps (default: `num_checkpoints` evenly
+    spaced per run) and at the end of training, and keeps `last.ckpt` pointing at the newest state.
 
     The files are Lightning checkpoints (`trainer.save_checkpoint`: networks, EMA, optimizers,
     loop state). Lightning's ModelCheckpoint counts optimizer steps, of which a GAN makes
@@ -21,11 +22,18 @@ class GeneratorStepCheckpoint(Callback):
     and renamed into place, so a kill during saving never leaves a truncated checkpoint.
     """
 
-    def __init__(self, dirpath: str, every: int = 500, save_periodic: bool = True):
-        if every < 0:
-            raise ValueError(f"callbacks.checkpoint.every must be >= 0, got {every}")
+    def __init__(self, dirpath: str, every: int | None = None, num_checkpoints: int = 10, save_periodic: bool = True):
+        if every is not None and every < 0:
+            raise ValueError(f"log.checkpoint_every must be >= 0 or null, got {every}")
+        if num_checkpoints < 1:
+            raise ValueError(f"log.num_checkpoints must be >= 1, got {num_checkpoints}")
         self.dirpath, self.every, self.save_periodic = Path(dirpath), every, save_periodic
+        self.num_checkpoints = num_checkpoints
         self.last_saved_step = -1
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module) -> None:
+        if self.every is None:  # the number of batches (G steps) is known once the data is set up
+            self.every = max(1, int(trainer.num_training_batches) // self.num_checkpoints)
 
     def on_train_batch_start(self, trainer: pl.Trainer, pl_module, batch, batch_idx: int) -> None:
         # Periodic checkpoints are taken as the next batch starts: by then Lightning has logged the
@@ -49,9 +57,15 @@ class GeneratorStepCheckpoint(Callback):
     def save(self, trainer: pl.Trainer, step: int) -> None:
         for logger in trainer.loggers:  # scalars up to this step reach the disk before the checkpoint does,
             logger.save()  # so a resumed run's log has no gap
-        names = [f"g_step={step:06d}.ckpt"] if self.save_periodic else []
-        for name in names + ["last.ckpt"]:
-            atomic_save_checkpoint(trainer, self.dirpath / name)
+        last = self.dirpath / "last.ckpt"
+        if self.save_periodic:  # serialised once, then copied
+            periodic = self.dirpath / f"g_step={step:06d}.ckpt"
+            atomic_save_checkpoint(trainer, periodic)
+            if trainer.is_global_zero:
+                atomic_copy(periodic, last)
+            trainer.strategy.barrier("gan_lab_last_checkpoint")
+        else:
+            atomic_save_checkpoint(trainer, last)
         self.last_saved_step = step
 
 
@@ -62,3 +76,10 @@ def atomic_save_checkpoint(trainer: pl.Trainer, path: Path) -> None:
     if trainer.is_global_zero:
         os.replace(tmp, path)
     trainer.strategy.barrier("gan_lab_checkpoint")
+
+
+def atomic_copy(source: Path, target: Path) -> None:
+    """Copy under a temporary name, then rename."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)

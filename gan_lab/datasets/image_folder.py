@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 import torch
@@ -10,6 +12,8 @@ from PIL import Image, UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset, RandomSampler
 
 from gan_lab.datasets.base import GANDataModule, seeded_split
+
+log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
 
@@ -39,9 +43,27 @@ class ImageFiles(Dataset):
             raise RuntimeError(f"cannot read image file {path}: {err}") from err
 
 
+def verify_images(files: list[Path]) -> None:
+    """Open every file and check its structure without decoding the pixels (PIL's `verify`: the
+    header, and for PNG every chunk's CRC): a file that is not an image, or a truncated PNG, fails
+    before training with its name. Damage that only decoding finds is named when the file is read."""
+    started = time.perf_counter()
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                image.verify()
+        except Exception as err:
+            raise RuntimeError(
+                f"cannot read image file {path}: {err} (dataset.root holds it; remove or fix it, or set "
+                "dataset.verify_files=false to skip this check and fail only when the file is read)"
+            ) from err
+    log.info("verified %d image files in %.1f s", len(files), time.perf_counter() - started)
+
+
 class ImageFolderDataModule(GANDataModule):
     """All images below `root` (any depth, any class layout), resized and centre-cropped to
-    `image_size`; a fixed `heldout_fraction` of the files is kept aside for evaluation."""
+    `image_size`; a fixed `heldout_fraction` of the files is kept aside for evaluation. With
+    `verify_files` every file is checked at set-up, so that a broken one fails before training."""
 
     def __init__(
         self,
@@ -51,6 +73,7 @@ class ImageFolderDataModule(GANDataModule):
         heldout_fraction: float = 0.1,
         split_seed: int = 0,
         num_workers: int = 2,
+        verify_files: bool = True,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -58,6 +81,7 @@ class ImageFolderDataModule(GANDataModule):
             raise ValueError(f"dataset.channels must be 1 or 3, got {channels}")
         self.root, self.image_size, self.channels = Path(root), image_size, channels
         self.heldout_fraction, self.split_seed, self.num_workers = heldout_fraction, split_seed, num_workers
+        self.verify_files = verify_files
         self.sample_shape = (channels, image_size, image_size)
 
     def setup(self, stage: str | None = None) -> None:
@@ -69,6 +93,8 @@ class ImageFolderDataModule(GANDataModule):
                 f"dataset.root={str(self.root)!r} holds {len(files)} image files "
                 f"(looked for {', '.join(sorted(IMAGE_SUFFIXES))}); need at least 2"
             )
+        if self.verify_files:
+            verify_images(files)
         train, heldout = seeded_split(len(files), self.heldout_fraction, self.split_seed)
         self.train_set = ImageFiles([files[i] for i in train], self.image_size, self.channels)
         self.heldout_set = ImageFiles([files[i] for i in heldout], self.image_size, self.channels)

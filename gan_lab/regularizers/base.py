@@ -21,6 +21,8 @@ class Regularizer:
       `role` ("generator" or "discriminator"); returns scalars to log (gradient clipping).
     - `on_generator_step(step, total_steps)`: after every G step (annealing schedules).
     - `scalars()`: anything else worth logging (sparsity, noise std).
+    - `state_dict()` / `load_state_dict(state)`: state that is neither a network weight nor a
+      function of the step (LeCam's anchors), saved in checkpoints and restored on resume.
     """
 
     name = "regularizer"
@@ -47,3 +49,9 @@ class Regularizer:
 
     def scalars(self) -> dict[str, float | Tensor]:
         return {}
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass

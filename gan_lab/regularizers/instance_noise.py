@@ -20,7 +20,6 @@ class InstanceNoise(Regularizer):
     (0.1, in the data's units: images lie in [−1, 1]) to 0 at `anneal_steps` (the config's default is
     train.steps); `anneal_steps: null` keeps σ = `std` throughout. The noise is added after augmentation,
     so penalties that look at D's inputs (gp, r1, ...) see noisy inputs. Logs `instance_noise_std` (σ_t).
-    After a resume from a checkpoint, the first step uses `std`; the schedule is back on track from the next.
     """
 
     name = "instance_noise"

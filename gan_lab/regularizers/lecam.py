@@ -21,8 +21,8 @@ class LeCamRegularizer(Regularizer):
 
     Every D step first folds the batch's mean outputs into the anchors, then takes the penalty, as the
     authors' code does. The anchors start at the first batch's means (the authors' code: an arbitrary
-    start, overwritten until a warm-up iteration); they are not part of checkpoints, so a resumed run
-    starts them afresh. The authors' code also clips each difference at 0 (relu(D(x) − α_F)²); this is
+    start, overwritten until a warm-up iteration); they are saved in checkpoints and restored on
+    resume. The authors' code also clips each difference at 0 (relu(D(x) − α_F)²); this is
     Eq. 3 as written. Logs `lecam` (the weighted term) and the anchors `lecam_anchor_real`, `lecam_anchor_fake`.
     """
 
@@ -53,3 +53,9 @@ class LeCamRegularizer(Regularizer):
         if self.anchor_real is None or self.anchor_fake is None:
             return {}
         return {"lecam_anchor_real": self.anchor_real, "lecam_anchor_fake": self.anchor_fake}
+
+    def state_dict(self) -> dict:
+        return {"anchor_real": self.anchor_real, "anchor_fake": self.anchor_fake}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.anchor_real, self.anchor_fake = state.get("anchor_real"), state.get("anchor_fake")

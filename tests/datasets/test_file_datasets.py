@@ -386,15 +386,30 @@ def _truncated_png(path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
-@pytest.mark.parametrize("corrupt", [_garbage, _truncated_png], ids=["garbage_bytes", "truncated_png"])
-def test_image_folder_unreadable_image_raises_runtime_error_naming_the_file(tmp_path, corrupt):
-    """Setup succeeds (files are read lazily); reading the corrupt sample raises a RuntimeError whose
-    message contains that file's path, while the good files read fine."""
-    write_image_tree(tmp_path, {"a/good1.png": ((16, 16), (1, 2, 3)), "b/good2.png": ((20, 30), (4, 5, 6))})
-    broken = tmp_path / "b" / "c" / "broken.png"
+def _tree_with_a_broken_image(root: Path, corrupt) -> Path:
+    write_image_tree(root, {"a/good1.png": ((16, 16), (1, 2, 3)), "b/good2.png": ((20, 30), (4, 5, 6))})
+    broken = root / "b" / "c" / "broken.png"
     broken.parent.mkdir(parents=True)
     corrupt(broken)
-    dm = image_folder(tmp_path)
+    return broken
+
+
+@pytest.mark.parametrize("corrupt", [_garbage, _truncated_png], ids=["garbage_bytes", "truncated_png"])
+def test_image_folder_unreadable_image_fails_at_setup_naming_the_file_and_the_switch(tmp_path, corrupt):
+    """Before any training: set-up opens and verifies every file."""
+    broken = _tree_with_a_broken_image(tmp_path, corrupt)
+    with pytest.raises(RuntimeError) as info:
+        image_folder(tmp_path)
+    assert f"cannot read image file {broken}" in str(info.value)
+    assert "dataset.verify_files=false" in str(info.value)
+
+
+@pytest.mark.parametrize("corrupt", [_garbage, _truncated_png], ids=["garbage_bytes", "truncated_png"])
+def test_image_folder_without_verification_names_the_unreadable_file_when_it_is_read(tmp_path, corrupt):
+    """`dataset.verify_files=false`: set-up succeeds (files are read lazily); reading the corrupt
+    sample raises a RuntimeError whose message contains that file's path, the good files read fine."""
+    broken = _tree_with_a_broken_image(tmp_path, corrupt)
+    dm = image_folder(tmp_path, verify_files=False)
     samples = [(dataset, i, path) for dataset in (dm.train_set, dm.heldout_set) for i, path in enumerate(dataset.files)]
     assert sorted(path.name for _, _, path in samples) == ["broken.png", "good1.png", "good2.png"]
     for dataset, i, path in samples:
