@@ -263,6 +263,7 @@ def main() -> None:
                     "ratio_vs_dataloader": round(ratio["dataloader"], 3),
                     "ratio_vs_plain": round(ratio["plain"], 3),
                     "peak_memory_mib": round(peak_memory_mib(device), 1),
+                    "blocks_ms": {name: [round(t * 1000, 3) for t in times] for name, times in blocks.items()},
                 }
                 rows.append(row)
                 print(f"{model:7} {loss:8} {batch:>5}  {ms['gan_lab']:>10.2f} {ms['dataloader']:>8.2f} {ms['plain']:>8.2f}  "
