@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -70,6 +71,8 @@ class GANModule(pl.LightningModule):
         self.divergence = DivergenceMonitor()
         self._hook_scalars: dict[str, Any] = {}
         self.channels_last = False  # decided in setup(), once the device is known
+        self.resumed_wall_time_s = 0.0  # training time of the processes before a resume
+        self._fit_started = time.perf_counter()
         self._training_forward: dict[str, Callable] = {}  # compiled G and D (a dict: not submodules, not in checkpoints)
 
     # ------------------------------------------------------------------ the adversarial step
@@ -244,11 +247,20 @@ class GANModule(pl.LightningModule):
         finally:
             net.train(was_training)
 
+    def on_fit_start(self) -> None:
+        self._fit_started = time.perf_counter()
+
+    @property
+    def wall_time_s(self) -> float:
+        """Training time of this run so far, over every process that worked on it (resumes included)."""
+        return self.resumed_wall_time_s + time.perf_counter() - self._fit_started
+
     def on_train_end(self) -> None:
         self.divergence.check(self.generator_steps, self.generator, self.discriminator)
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["generator_steps"] = self.generator_steps
+        checkpoint["wall_time_s"] = self.wall_time_s
         checkpoint["rng_states"] = {"torch": torch.get_rng_state()}
         if torch.cuda.is_available():
             checkpoint["rng_states"]["cuda"] = torch.cuda.get_rng_state_all()
@@ -259,6 +271,7 @@ class GANModule(pl.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.generator_steps = checkpoint.get("generator_steps", 0)
+        self.resumed_wall_time_s = float(checkpoint.get("wall_time_s", 0.0))
         saved = checkpoint.get("regularizers", {})
         for regularizer in self.regularizers:
             regularizer.load_state_dict(saved.get(regularizer.name, {}))

@@ -105,6 +105,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         for logger in trainer.loggers:
             logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
         if resumed:
+            results["resumed_at_step"] = resumed["generator_steps"]
             log.info("resuming %s from generator step %d", checkpoint, resumed["generator_steps"])
             restore_scalar_log(trainer.loggers, header, rows)
         trainer.fit(module, datamodule=datamodule, ckpt_path=str(checkpoint) if checkpoint else None)
@@ -120,7 +121,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         raise
     finally:
         results["steps"] = module.generator_steps if module is not None else 0
-        results["wall_time_s"] = round(time.time() - started, 2)
+        # a resumed run counts the training time its earlier processes spent up to the checkpoint
+        previous = module.resumed_wall_time_s if module is not None else 0.0
+        results["wall_time_s"] = round(time.time() - started + previous, 2)
         results["metrics"] = scalar_metrics(trainer.callback_metrics) if trainer is not None else {}
         results["run_dir"] = str(run_dir)
         if trainer is None or trainer.is_global_zero:

@@ -63,6 +63,9 @@ def test_a_run_killed_with_sigkill_resumes_to_exactly_its_steps_with_each_step_l
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads((run_dir / "results.json").read_text())
     assert (results["status"], results["steps"]) == ("completed", STEPS)
+    killed_at = torch.load(run_dir / "checkpoints" / f"g_step={2 * EVERY:06d}.ckpt", map_location="cpu", weights_only=True)
+    assert results["resumed_at_step"] >= 2 * EVERY
+    assert results["wall_time_s"] > killed_at["wall_time_s"] > 0  # the killed process's time is counted too
     assert training_steps_logged(run_dir) == list(range(STEPS))
     last = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
     assert last["generator_steps"] == STEPS
