@@ -45,11 +45,10 @@ def resume_argument_error(argv: list[str]) -> str | None:
         resume = arg.removeprefix("resume=")
         if resume in ("", "auto", "None", "null") or "," in resume:  # a sweep over values: checked per member
             return None
-        checkpoint = Path(resume) / CHECKPOINT
-        if not checkpoint.is_file():
-            return f"resume={resume}: there is no {CHECKPOINT} in {resume!r} to resume from"
         try:
-            checkpoint_summary(checkpoint)
+            checkpoint_summary(Path(run_dir_for(resume, new_run_dir="")) / CHECKPOINT)
+        except FileNotFoundError as err:
+            return str(err)
         except ValueError as err:
             return f"resume={resume}: {err}"
     return None

@@ -39,11 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_lab.metrics.backbone import ClassifierBackbone  # noqa: E402
 from gan_lab.metrics.classifier import DomainClassifier  # noqa: E402
-from gan_lab.metrics.evaluator import classifier_score  # noqa: E402
+from gan_lab.metrics.evaluator import class_metrics, feature_metrics  # noqa: E402
 from gan_lab.metrics.frechet import ReferenceDistances  # noqa: E402
 from gan_lab.metrics.inception import InceptionBackbone, write_untrained_inception_weights  # noqa: E402
-from gan_lab.metrics.modes import category_coverage  # noqa: E402
-from gan_lab.metrics.prdc import density_coverage, precision_recall  # noqa: E402
 from gan_lab.models import DCGANGenerator  # noqa: E402
 
 CHUNK = 500  # the evaluation callback's generation and feature batch size
@@ -68,14 +66,11 @@ def generate(n: int, channels: int, device: torch.device, seed: int) -> tuple[to
 
 
 def evaluation_statistics(reference: torch.Tensor, features: torch.Tensor, probabilities: torch.Tensor | None) -> dict:
-    """What `Evaluator.evaluate` computes once the features are there."""
-    distances = ReferenceDistances(reference)
-    metrics = distances(features)
-    metrics |= precision_recall(reference, features, k=3)
-    metrics |= density_coverage(reference, features, k=5)
+    """What `Evaluator` computes once the features are there: the reference statistics (once per
+    run), then `Evaluator.evaluate`'s metrics."""
+    metrics = feature_metrics(ReferenceDistances(reference), reference, features)
     if probabilities is not None:
-        metrics["classifier_score"] = classifier_score(probabilities.double())
-        metrics |= category_coverage(probabilities.argmax(1), probabilities.shape[1])
+        metrics |= class_metrics(probabilities, probabilities.shape[1])
     return metrics
 
 

@@ -125,14 +125,10 @@ class Evaluator:
             return {k: float(v) for k, v in metrics.items()}
         self.setup()
         features = self.backbone.extract(samples)
-        metrics = self.distances(features)
-        metrics |= precision_recall(self.reference_features, features, k=self.pr_k)
-        metrics |= density_coverage(self.reference_features, features, k=self.dc_k)
+        metrics = feature_metrics(self.distances, self.reference_features, features, self.pr_k, self.dc_k)
         if self.has_classes:
-            probs = torch.cat([self.backbone.class_probabilities(chunk) for chunk in samples.split(500)]).double()
-            metrics["classifier_score"] = classifier_score(probs)
-            coverage = category_coverage(probs.argmax(1), self.num_classes, reference=self.reference_class_histogram)
-            metrics["classes_covered"], metrics["class_kl"] = float(coverage["covered"]), float(coverage["kl"])
+            probs = torch.cat([self.backbone.class_probabilities(chunk) for chunk in samples.split(500)])
+            metrics |= class_metrics(probs, self.num_classes, self.reference_class_histogram)
         return metrics
 
     def floor(self) -> dict[str, float]:
@@ -153,6 +149,29 @@ class Evaluator:
             generator = torch.Generator(device=dm.digit_pool_train.device).manual_seed(self.seed)
             return dm.sample(self.num_samples, generator).cpu()
         return dm.train_data.cpu()
+
+
+def feature_metrics(
+    distances: ReferenceDistances, reference_features: Tensor, features: Tensor, pr_k: int = 3, dc_k: int = 5
+) -> dict[str, float]:
+    """FID and KID (against `distances`' reference statistics), precision/recall and
+    density/coverage of `features` against the reference features."""
+    metrics = distances(features)
+    metrics |= precision_recall(reference_features, features, k=pr_k)
+    metrics |= density_coverage(reference_features, features, k=dc_k)
+    return metrics
+
+
+def class_metrics(probs: Tensor, num_classes: int, reference_histogram: Tensor | None = None) -> dict[str, float]:
+    """Classifier score, classes covered and the KL of the predicted class histogram against the
+    reference one (uniform when None) from class probabilities p(y | x)."""
+    probs = probs.double()
+    coverage = category_coverage(probs.argmax(1), num_classes, reference=reference_histogram)
+    return {
+        "classifier_score": classifier_score(probs),
+        "classes_covered": float(coverage["covered"]),
+        "class_kl": float(coverage["kl"]),
+    }
 
 
 def classifier_score(probs: Tensor) -> float:

@@ -36,6 +36,11 @@ def parse_roles(on: str | Sequence[str], key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def networks_for(roles: Sequence[str], generator: nn.Module, discriminator: nn.Module) -> dict[str, nn.Module]:
+    """{role: network} for the roles an `on` knob selected, in G, D order."""
+    return {role: net for role, net in zip(ROLES, (generator, discriminator)) if role in roles}
+
+
 def weight_layers(network: nn.Module) -> list[nn.Module]:
     """The Linear, Conv and ConvTranspose layers of `network` (the layers with a weight matrix)."""
     return [module for module in network.modules() if isinstance(module, WEIGHT_LAYERS)]

@@ -9,7 +9,15 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrize, prune
 
 from gan_lab.regularizers.base import Regularizer
-from gan_lab.regularizers.common import ROLES, SUFFIX, keep_deep_copyable, parse_roles, pruning_masks, weight_layers
+from gan_lab.regularizers.common import (
+    ROLES,
+    SUFFIX,
+    keep_deep_copyable,
+    networks_for,
+    parse_roles,
+    pruning_masks,
+    weight_layers,
+)
 
 
 def prunable_weight(layer: nn.Module) -> tuple[nn.Module, str]:
@@ -53,7 +61,7 @@ class MagnitudePruning(Regularizer):
         self.networks: dict[str, nn.Module] = {}
 
     def wrap(self, generator: nn.Module, discriminator: nn.Module) -> None:
-        self.networks = {role: net for role, net in zip(ROLES, (generator, discriminator)) if role in self.roles}
+        self.networks = networks_for(self.roles, generator, discriminator)
         for role, network in self.networks.items():
             targets = [prunable_weight(layer) for layer in weight_layers(network)]
             if not targets:

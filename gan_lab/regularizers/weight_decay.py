@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from gan_lab.regularizers.base import Regularizer
-from gan_lab.regularizers.common import ROLES, check_non_negative, parse_roles
+from gan_lab.regularizers.common import ROLES, check_non_negative, networks_for, parse_roles
 
 
 class WeightDecay(Regularizer):
@@ -36,7 +36,7 @@ class WeightDecay(Regularizer):
         self.networks: dict[str, nn.Module] = {}
 
     def wrap(self, generator: nn.Module, discriminator: nn.Module) -> None:
-        self.networks = {role: net for role, net in zip(ROLES, (generator, discriminator)) if role in self.roles}
+        self.networks = networks_for(self.roles, generator, discriminator)
 
     def penalty(self, network: nn.Module) -> Tensor:
         params = list(network.parameters())
