@@ -1,18 +1,37 @@
-"""`python -m gan_lab.evaluate ckpt=PATH`: the evaluation table of a saved generator.
+"""`python -m gan_lab.evaluate ckpt=PATH` or `samples=PATH dataset=NAME`: the evaluation table.
 
-The checkpoint records its dataset's config; the same metrics as during training (the floor
-included) are computed with the settings of `conf/eval/default.yaml` (`eval.*` overrides apply).
+- `ckpt=`: a saved generator; the checkpoint records its dataset's config, and its EMA generator
+  makes `eval.num_samples` samples from latents seeded with `eval.seed`.
+- `samples=`: any generator's samples — a folder of PNG/JPEG images or a `.npy`/`.npz` array
+  (N×C×H×W or N×H×W×C, in [0, 1] or uint8; see `gan_lab/sample_files.py`) — scored against
+  `dataset=`'s held-out split. At most `eval.num_samples` of them are scored (the first ones), and
+  the floor and the reference use the same count, so that value and floor compare.
+
+Either way the metrics are those of training (the floor included), with `conf/eval/default.yaml`'s
+settings (`eval.*` overrides apply), computed on `device=`. `out=FILE.json` also writes them.
 """
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import hydra
 import torch
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from gan_lab.generate import load_module
+from gan_lab.metrics.evaluator import Evaluator, NonFiniteSamples
 from gan_lab.run import CONF_DIR
+from gan_lab.sample_files import SampleFileError, read_samples
+
+USAGE_EXIT_CODE = 2
+
+
+class EvaluateUsageError(ValueError):
+    """The command line does not say what to evaluate, or says it twice."""
 
 
 def evaluate_checkpoint(ckpt: str, make_evaluator, device: str = "cpu") -> dict[str, float]:
@@ -21,15 +40,35 @@ def evaluate_checkpoint(ckpt: str, make_evaluator, device: str = "cpu") -> dict[
     dataset = module.hparams.get("dataset")
     if not dataset:
         raise ValueError(f"ckpt={ckpt!r} records no dataset config, so there is nothing to evaluate it against")
-    datamodule = instantiate(dataset, batch_size=1, num_batches=1, seed=0)
-    datamodule.setup("validate")
-    evaluator = make_evaluator(datamodule=datamodule)
-    evaluator.setup()
+    evaluator = _set_up(make_evaluator(datamodule=_datamodule(dataset)), device)
     metrics = evaluator.floor() | evaluator.info
     rng = torch.Generator().manual_seed(evaluator.seed)
     latents = torch.randn(evaluator.num_samples, module.generator.latent_dim, generator=rng)
-    samples = torch.cat([module.generate(chunk).cpu() for chunk in latents.split(500)])
+    samples = torch.cat([module.generate(chunk) for chunk in latents.split(500)])
     return metrics | evaluator.evaluate(samples)
+
+
+def evaluate_samples(path: str, dataset: DictConfig | dict, make_evaluator, device: str = "cpu") -> dict[str, float]:
+    """Floor, classifier accuracy and metrics of the samples stored at `path` (first `num_samples` of them)."""
+    datamodule = _datamodule(dataset)
+    samples = read_samples(path, tuple(datamodule.sample_shape))
+    evaluator = make_evaluator(datamodule=datamodule)
+    if len(samples) < evaluator.num_samples:  # score every sample, against a floor of the same count
+        evaluator = make_evaluator(datamodule=datamodule, num_samples=len(samples))
+    evaluator = _set_up(evaluator, device)
+    metrics = evaluator.floor() | evaluator.info
+    return metrics | evaluator.evaluate(samples[: evaluator.num_samples]) | {"num_samples": float(evaluator.num_samples)}
+
+
+def _datamodule(dataset):
+    datamodule = instantiate(dataset, batch_size=1, num_batches=1, seed=0)
+    datamodule.setup("validate")
+    return datamodule
+
+
+def _set_up(evaluator: Evaluator, device: str) -> Evaluator:
+    evaluator.to(device).setup()
+    return evaluator
 
 
 def format_table(metrics: dict[str, float]) -> str:
@@ -43,9 +82,36 @@ def format_table(metrics: dict[str, float]) -> str:
     return "\n".join(rows)
 
 
+def run(cfg: DictConfig) -> dict[str, float]:
+    ckpt, samples, dataset = cfg.get("ckpt"), cfg.get("samples"), cfg.get("dataset")
+    make_evaluator = instantiate(cfg.eval.evaluator)
+    if ckpt and samples:
+        raise EvaluateUsageError("give ckpt=PATH or samples=PATH, not both")
+    if ckpt:
+        if dataset:
+            raise EvaluateUsageError("ckpt= evaluates against the dataset its checkpoint records; leave out dataset=")
+        return evaluate_checkpoint(ckpt, make_evaluator, cfg.device)
+    if samples:
+        if not dataset:
+            raise EvaluateUsageError(f"samples={samples} needs the dataset to score against: add dataset=NAME (e.g. dataset=digits)")
+        return evaluate_samples(samples, dataset, make_evaluator, cfg.device)
+    raise EvaluateUsageError("nothing to evaluate: give ckpt=PATH (a checkpoint) or samples=PATH dataset=NAME (images or an array)")
+
+
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="evaluate")
 def main(cfg: DictConfig) -> None:
-    print(format_table(evaluate_checkpoint(cfg.ckpt, instantiate(cfg.eval.evaluator), cfg.device)))
+    try:
+        metrics = run(cfg)
+    except (EvaluateUsageError, SampleFileError, NonFiniteSamples, FileNotFoundError) as err:
+        print(f"gan_lab.evaluate: {err}", file=sys.stderr)
+        sys.exit(USAGE_EXIT_CODE)
+    print(format_table(metrics))
+    if cfg.get("out"):
+        out = Path(cfg.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        source = {"ckpt": cfg.ckpt} if cfg.get("ckpt") else {"samples": cfg.samples}
+        dataset = OmegaConf.to_container(cfg.dataset, resolve=True) if cfg.get("dataset") else None
+        out.write_text(json.dumps(source | {"dataset": dataset, "metrics": metrics}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """`python -m gan_lab.generate ckpt=PATH n=1000 out=DIR`: samples from a saved generator.
 
-Needs only the checkpoint (it carries the model config), never the dataset. Images are written as
-PNG files `DIR/000000.png`, …; 2-D points as `DIR/samples.npy` of shape (n, 2).
+Needs only the checkpoint (it carries the model config), never the dataset. With `out=DIR` images
+are written as PNG files `DIR/000000.png`, …, and 2-D points as `DIR/samples.npy` of shape (n, 2);
+with `out=FILE.npy` all samples go into that one array (images as float32 n×C×H×W in [0, 1], no
+8-bit rounding), which `python -m gan_lab.evaluate samples=FILE.npy` scores.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from torchvision.utils import save_image
 from gan_lab.module import GANModule
 from gan_lab.resume import checkpoint_summary
 from gan_lab.run import CONF_DIR
+from gan_lab.sample_files import write_samples
 
 
 def load_module(ckpt: str | Path, device: str = "cpu") -> GANModule:
@@ -30,7 +33,7 @@ def load_module(ckpt: str | Path, device: str = "cpu") -> GANModule:
 
 
 def generate(ckpt: str | Path, n: int, out: str | Path, batch_size: int = 256, seed: int = 0, device: str = "cpu") -> Path:
-    """Write `n` samples of the checkpoint's sampling (EMA) generator under `out`."""
+    """Write `n` samples of the checkpoint's sampling (EMA) generator under `out` (a folder, or a `.npy` file)."""
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     module = load_module(ckpt, device)
@@ -38,6 +41,8 @@ def generate(ckpt: str | Path, n: int, out: str | Path, batch_size: int = 256, s
     latents = torch.randn(n, module.generator.latent_dim, generator=rng)
     samples = torch.cat([module.generate(chunk).cpu() for chunk in latents.split(batch_size)])
     out = Path(out)
+    if out.suffix == ".npy":
+        return write_samples(samples, out)
     out.mkdir(parents=True, exist_ok=True)
     if samples.dim() == 4:
         for i, image in enumerate(samples):

@@ -6,7 +6,7 @@ the statistics (FID, KID, precision/recall, density/coverage, class metrics).
     python scripts/bench_eval.py --run-dir outputs/2026-11-23/12-00-00   # a run's evaluation share
 
 What is timed, per backbone, for `--samples` generated 32×32 images (the evaluation callback's
-path: the EMA generator in chunks of 500, features in batches of 500, statistics on the CPU in
+path: the EMA generator in chunks of 500, features in batches of 500, statistics on `--device` in
 float64 against a reference of as many samples):
 
 - generate: DCGAN's generator (the default model) producing the samples;
@@ -65,10 +65,12 @@ def generate(n: int, channels: int, device: torch.device, seed: int) -> tuple[to
     return timed(lambda: torch.cat([generator(chunk.to(device)).float().cpu() for chunk in latents.split(CHUNK)]), device)
 
 
-def evaluation_statistics(reference: torch.Tensor, features: torch.Tensor, probabilities: torch.Tensor | None) -> dict:
-    """What `Evaluator` computes once the features are there: the reference statistics (once per
-    run), then `Evaluator.evaluate`'s metrics."""
-    metrics = feature_metrics(ReferenceDistances(reference), reference, features)
+def evaluation_statistics(
+    reference: torch.Tensor, features: torch.Tensor, probabilities: torch.Tensor | None, semantic_features: int
+) -> dict:
+    """What `Evaluator` computes once the features are there, on their device: the reference
+    statistics (once per run), then `Evaluator.evaluate`'s metrics."""
+    metrics = feature_metrics(ReferenceDistances(reference), reference, features, semantic_features=semantic_features)
     if probabilities is not None:
         metrics |= class_metrics(probabilities, probabilities.shape[1])
     return metrics
@@ -90,8 +92,11 @@ def bench_backbone(name: str, n: int, samples: torch.Tensor, reference_images: t
     reference = backbone.extract(reference_images[:total], batch_size=CHUNK) if n == total else None
     if n < total:  # fewer extracted (Inception on a CPU): the statistics' cost does not depend on the values
         rng = torch.Generator().manual_seed(0)
-        features, reference = (torch.randn(total, features.shape[1], generator=rng, dtype=torch.float64) for _ in range(2))
-    _, stats_s = timed(lambda: evaluation_statistics(reference, features, probabilities), torch.device("cpu"))
+        features, reference = (
+            torch.randn(total, features.shape[1], generator=rng, dtype=torch.float64).to(device) for _ in range(2)
+        )
+    semantic = backbone.semantic_features
+    _, stats_s = timed(lambda: evaluation_statistics(reference, features, probabilities, semantic), device)
     return {"backbone": name, "features": reference.shape[1], "extracted": n, "extract_s": round(extract_s, 3),
             "extract_images_per_s": round(n / extract_s, 1), "statistics_samples": total, "statistics_s": round(stats_s, 2)}
 

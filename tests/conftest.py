@@ -59,3 +59,12 @@ def compose_cfg(tmp_path):
         return compose_config(list(overrides), tmp_path / "run", fast=fast)
 
     return _compose
+
+
+@pytest.fixture(scope="session")
+def digits_run(tmp_path_factory):
+    """One short run of the default config (digits, DCGAN, non-saturating loss), shared by the CLI tests."""
+    run_dir = tmp_path_factory.mktemp("digits_run")
+    proc = run_cli([*FAST, "train.steps=6", f"hydra.run.dir={run_dir}"], cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return run_dir

@@ -20,3 +20,20 @@ class NaNAfterLoss(NonSaturatingLoss):
         self.calls += 1
         loss = super().d_loss(real_logits, fake_logits)
         return loss * torch.nan if self.calls > self.after else loss
+
+
+class NaNWhenSampledGenerator(torch.nn.Module):
+    """DCGAN's generator, except that in eval mode (how the evaluation samples, through the EMA
+    copy) every output is NaN: training stays finite, the evaluated samples do not. Used as
+    `model.generator._target_=tests.nan_injection.NaNWhenSampledGenerator`."""
+
+    def __init__(self, **kwargs):
+        super().__init__()
+        from gan_lab.models import DCGANGenerator
+
+        self.network = DCGANGenerator(**kwargs)
+        self.latent_dim = self.network.latent_dim
+
+    def forward(self, latents: Tensor) -> Tensor:
+        images = self.network(latents)
+        return images if self.training else images * torch.nan

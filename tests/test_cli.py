@@ -16,15 +16,6 @@ from PIL import Image
 from tests.conftest import CACHE_DIR, FAST, REPO, run_cli
 
 
-@pytest.fixture(scope="module")
-def digits_run(tmp_path_factory):
-    """One short run of the default config (digits, DCGAN, non-saturating loss)."""
-    run_dir = tmp_path_factory.mktemp("digits_run")
-    proc = run_cli([*FAST, "train.steps=6", f"hydra.run.dir={run_dir}"], cwd=REPO)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return run_dir
-
-
 def test_default_run_leaves_config_samples_checkpoints_scalars_and_results(digits_run):
     assert (digits_run / ".hydra" / "config.yaml").is_file()
     assert (digits_run / ".hydra" / "overrides.yaml").is_file()

@@ -85,6 +85,14 @@ def test_a_diverging_run_stops_cleanly_says_so_and_keeps_its_last_good_checkpoin
     assert all(torch.isfinite(v).all() for v in last["state_dict"].values() if v.is_floating_point())
 
 
+def test_an_ema_generator_whose_samples_are_nan_stops_the_run_as_diverged_at_that_step(compose_cfg, tmp_path):
+    cfg = compose_cfg("model.generator._target_=tests.nan_injection.NaNWhenSampledGenerator", "train.steps=4", "eval.every=2")
+    results = train(cfg)
+    assert results["status"] == "diverged" and results["diverged_at_step"] == 2  # the first evaluation
+    assert "359 of 359 samples contain NaN or infinite values" in results["error"]
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["status"] == "diverged"
+
+
 def test_a_sweep_carries_on_past_diverged_and_failed_members(tmp_path):
     proc = run_cli(
         ["-m", *FAST, "train.steps=6", "loss._target_=tests.nan_injection.NaNAfterLoss", "+loss.after=3,1000",

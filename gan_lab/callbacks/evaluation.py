@@ -13,7 +13,8 @@ from pytorch_lightning.callbacks import Callback
 
 from gan_lab.callbacks.checkpoint import atomic_save_checkpoint
 from gan_lab.callbacks.schedule import due
-from gan_lab.metrics.evaluator import Evaluator
+from gan_lab.divergence import TrainingDiverged
+from gan_lab.metrics.evaluator import Evaluator, NonFiniteSamples
 
 
 class Evaluation(Callback):
@@ -21,7 +22,8 @@ class Evaluation(Callback):
     generates `evaluator.num_samples` samples from a fixed latent batch with the EMA generator,
     scores them, logs `eval/<metric>` to every logger, and saves `best.ckpt` when the monitored
     metric (FID, or the mode KL on 2-D data) improves. At the start it logs the floor (the metrics
-    of real training data) and the classifier's held-out accuracy."""
+    of real training data) and the classifier's held-out accuracy. The evaluator runs on the
+    module's device. Non-finite samples stop the run as diverged at that step."""
 
     def __init__(
         self,
@@ -46,7 +48,7 @@ class Evaluation(Callback):
         if not self.enabled:
             return
         started = time.perf_counter()
-        self.evaluator = self.make_evaluator(datamodule=trainer.datamodule)
+        self.evaluator = self.make_evaluator(datamodule=trainer.datamodule).to(pl_module.device)
         with torch.random.fork_rng(devices=[]):
             self.evaluator.setup()
             self.final = self.evaluator.floor() | self.evaluator.info
@@ -65,8 +67,11 @@ class Evaluation(Callback):
             return
         started = time.perf_counter()
         with torch.random.fork_rng(devices=[]):  # evaluating never changes the training's random stream
-            samples = torch.cat([pl_module.generate(chunk).cpu() for chunk in self.latents.split(500)])
-            metrics = self.evaluator.evaluate(samples)
+            samples = torch.cat([pl_module.generate(chunk) for chunk in self.latents.split(500)])
+            try:
+                metrics = self.evaluator.evaluate(samples)
+            except NonFiniteSamples as err:
+                raise TrainingDiverged(step, f"the EMA generator's samples ({err})") from err
         self.last_step = step
         self.seconds += time.perf_counter() - started
         self.final |= metrics | {"eval_time_s": self.seconds}

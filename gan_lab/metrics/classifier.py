@@ -89,7 +89,7 @@ def train_classifier(
         return TrainedClassifier(network.eval(), float(saved["heldout_accuracy"]), path)
 
     generator = torch.Generator().manual_seed(seed)
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[]), torch.enable_grad():  # callers may be scoring under no_grad
         torch.manual_seed(seed)
         network = DomainClassifier(train.shape[1], num_classes)
         optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)

@@ -25,18 +25,28 @@ class PrecomputedFeatures(nn.Module):
 class ReferenceDistances:
     """FID (Heusel et al. 2017, Eq. 6) and KID (Bińkowski et al. 2018, unbiased MMD² with the cubic
     polynomial kernel) of feature sets against one fixed reference set, whose statistics torchmetrics
-    keeps across calls (`reset_real_features=False`)."""
+    keeps across calls (`reset_real_features=False`).
 
-    def __init__(self, reference: Tensor, kid_subset_size: int = 100, kid_subsets: int = 50):
+    KID averages over `kid_subsets` random subsets; they are drawn from the CPU generator reseeded
+    with `seed` for every call (and put back afterwards), so the same features give the same KID and
+    scoring never moves the caller's random stream."""
+
+    def __init__(self, reference: Tensor, kid_subset_size: int = 100, kid_subsets: int = 50, seed: int = 0):
         d = reference.shape[1]
-        self.fid = FrechetInceptionDistance(feature=PrecomputedFeatures(d), reset_real_features=False)
+        self.fid = FrechetInceptionDistance(feature=PrecomputedFeatures(d), reset_real_features=False).to(reference.device)
         self.fid.update(reference.double(), real=True)
         self.kid_subset_size, self.kid_subsets = kid_subset_size, kid_subsets
         self.kid = KernelInceptionDistance(
             feature=PrecomputedFeatures(d), subsets=kid_subsets, subset_size=kid_subset_size, reset_real_features=False
-        )
+        ).to(reference.device)
         self.kid.update(reference.double(), real=True)
         self.reference_size = len(reference)
+        self.seed = seed
+
+    def to(self, device: torch.device | str) -> ReferenceDistances:
+        self.fid.to(device)
+        self.kid.to(device)
+        return self
 
     @torch.no_grad()
     def __call__(self, features: Tensor) -> dict[str, float]:
@@ -45,5 +55,7 @@ class ReferenceDistances:
         self.kid.reset()
         self.kid.subset_size = min(self.kid_subset_size, len(features), self.reference_size)
         self.kid.update(features.double(), real=False)
-        kid_mean, _ = self.kid.compute()
+        with torch.random.fork_rng(devices=[]):  # torchmetrics draws the subsets with torch.randperm
+            torch.default_generator.manual_seed(self.seed)
+            kid_mean, _ = self.kid.compute()
         return {"fid": self.fid.compute().item(), "kid": kid_mean.item()}

@@ -43,3 +43,37 @@ def test_kid_grows_with_the_shift_between_feature_sets():
     distances = ReferenceDistances(reference, kid_subset_size=100)
     kids = [distances(torch.randn(400, 8, generator=gen, dtype=torch.float64) + shift)["kid"] for shift in (0.0, 0.5, 1.0)]
     assert kids[0] < kids[1] < kids[2]
+
+
+def test_kid_is_the_same_for_the_same_features_and_leaves_the_global_random_stream_alone():
+    gen = torch.Generator().manual_seed(3)
+    reference = torch.randn(400, 8, generator=gen, dtype=torch.float64)
+    fake = torch.randn(300, 8, generator=gen, dtype=torch.float64) + 0.3
+    distances = ReferenceDistances(reference, kid_subset_size=50, seed=7)
+    torch.manual_seed(123)
+    first = distances(fake)["kid"]
+    after_first = torch.rand(1)
+    torch.manual_seed(123)
+    torch.rand(1)  # the global stream moved on before the second call: KID must not care
+    second = distances(fake)["kid"]
+    assert first == second
+    torch.manual_seed(123)
+    assert torch.rand(1) == after_first  # scoring drew nothing from the caller's stream
+    other_seed = ReferenceDistances(reference, kid_subset_size=50, seed=8)(fake)["kid"]
+    assert other_seed != first  # the subsets do come from the seed
+
+
+def test_kid_over_all_subsets_matches_an_independent_unbiased_mmd_with_the_cubic_kernel():
+    """With one subset as large as both sets, KID is the unbiased MMD² (Bińkowski et al. 2018, Eq. 3)
+    with k(x, y) = (x·y / d + 1)³, whatever the seed."""
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(60, 5)), rng.normal(size=(60, 5)) + 0.4
+    d, m = x.shape[1], len(x)
+
+    def kernel(a, b):
+        return (a @ b.T / d + 1) ** 3
+
+    kxx, kyy, kxy = kernel(x, x), kernel(y, y), kernel(x, y)
+    expected = (kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (m * (m - 1)) - 2 * kxy.mean()
+    distances = ReferenceDistances(torch.from_numpy(x), kid_subset_size=m, kid_subsets=1)
+    assert distances(torch.from_numpy(y))["kid"] == pytest.approx(expected, rel=1e-9)
