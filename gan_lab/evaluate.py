@@ -14,7 +14,6 @@ settings (`eval.*` overrides apply), computed on `device=`. `out=FILE.json` also
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import hydra
@@ -22,12 +21,11 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from gan_lab.errors import exit_on_user_error
 from gan_lab.generate import load_module
-from gan_lab.metrics.evaluator import Evaluator, NonFiniteSamples
+from gan_lab.metrics.evaluator import Evaluator
 from gan_lab.run import CONF_DIR
-from gan_lab.sample_files import SampleFileError, read_samples
-
-USAGE_EXIT_CODE = 2
+from gan_lab.sample_files import read_samples
 
 
 class EvaluateUsageError(ValueError):
@@ -93,18 +91,22 @@ def run(cfg: DictConfig) -> dict[str, float]:
         return evaluate_checkpoint(ckpt, make_evaluator, cfg.device)
     if samples:
         if not dataset:
-            raise EvaluateUsageError(f"samples={samples} needs the dataset to score against: add dataset=NAME (e.g. dataset=digits)")
+            raise EvaluateUsageError(
+                f"samples={samples} needs the dataset to score against: add dataset=NAME (e.g. dataset=digits)"
+            )
         return evaluate_samples(samples, dataset, make_evaluator, cfg.device)
-    raise EvaluateUsageError("nothing to evaluate: give ckpt=PATH (a checkpoint) or samples=PATH dataset=NAME (images or an array)")
+    raise EvaluateUsageError(
+        "nothing to evaluate: give ckpt=PATH (a checkpoint) or samples=PATH dataset=NAME (images or an array)"
+    )
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="evaluate")
 def main(cfg: DictConfig) -> None:
     try:
         metrics = run(cfg)
-    except (EvaluateUsageError, SampleFileError, NonFiniteSamples, FileNotFoundError) as err:
-        print(f"gan_lab.evaluate: {err}", file=sys.stderr)
-        sys.exit(USAGE_EXIT_CODE)
+    except Exception as err:
+        exit_on_user_error("gan_lab.evaluate", err)  # a bad path, sample file or setting: one line, exit 2
+        raise
     print(format_table(metrics))
     if cfg.get("out"):
         out = Path(cfg.out)

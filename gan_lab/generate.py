@@ -16,6 +16,7 @@ import torch
 from omegaconf import DictConfig
 from torchvision.utils import save_image
 
+from gan_lab.errors import exit_on_user_error
 from gan_lab.module import GANModule
 from gan_lab.resume import checkpoint_summary
 from gan_lab.run import CONF_DIR
@@ -54,7 +55,11 @@ def generate(ckpt: str | Path, n: int, out: str | Path, batch_size: int = 256, s
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="generate")
 def main(cfg: DictConfig) -> None:
-    out = generate(cfg.ckpt, cfg.n, cfg.out, cfg.batch_size, cfg.seed, cfg.device)
+    try:
+        out = generate(cfg.ckpt, cfg.n, cfg.out, cfg.batch_size, cfg.seed, cfg.device)
+    except Exception as err:
+        exit_on_user_error("gan_lab.generate", err)  # a bad checkpoint or setting: one line, exit 2
+        raise
     print(f"wrote {cfg.n} samples to {out}")
 
 

@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pytorch_lightning as pl
 import torch
 from hydra.utils import instantiate
+from pytorch_lightning.loggers import WandbLogger
 from torch import Tensor, nn
 
 from gan_lab.augmentations import NoAugmentation
+from gan_lab.compat import attached_trainer, logging_now, set_logger_step_on_resume
 from gan_lab.divergence import DivergenceMonitor
 from gan_lab.ema import ExponentialMovingAverage
+from gan_lab.regularizers.base import build_regularizer, lazy_terms
+from gan_lab.step import DStep, GStep
+
+
+@dataclass
+class StepResult:
+    """What one D or G step leaves for logging and divergence checks: its named terms, their sum,
+    the gradient norm (on logging steps) and D's outputs, detached."""
+
+    terms: dict[str, Tensor]
+    total: Tensor
+    grad_norm: Tensor | None
+    real_logits: Tensor | None
+    fake_logits: Tensor
 
 
 class GANModule(pl.LightningModule):
@@ -39,7 +56,6 @@ class GANModule(pl.LightningModule):
         corruption: dict | None = None,
         n_critic: int = 1,
         ema_decay: float = 0.999,
-        total_steps: int | None = None,
         dataset: dict | None = None,
         channels_last: bool | str = "auto",
         compile: dict | None = None,
@@ -54,15 +70,14 @@ class GANModule(pl.LightningModule):
         self.save_hyperparameters()
         self.automatic_optimization = False
         self.sample_shape = tuple(int(s) for s in sample_shape)
-        self.n_critic, self.total_steps = n_critic, total_steps
+        self.n_critic = n_critic
 
         self.generator: nn.Module = instantiate(generator, shape=self.sample_shape)
         self.discriminator: nn.Module = instantiate(discriminator, shape=self.sample_shape)
-        self.loss = instantiate(loss)
+        self.loss, self.regularizers = build_loss_and_regularizers(loss, regularizers or {})
         self.augment = instantiate(augmentation) if augmentation else NoAugmentation()
         # AmbientGAN (Bora et al. 2018): D compares corrupted data with equally corrupted fakes.
         self.measure = instantiate(corruption) if corruption and corruption.get("ambient") else nn.Identity()
-        self.regularizers = [instantiate(cfg) for cfg in (regularizers or {}).values()]
         for regularizer in self.regularizers:
             regularizer.wrap(self.generator, self.discriminator)
 
@@ -79,38 +94,62 @@ class GANModule(pl.LightningModule):
     def training_step(self, batch: Tensor, batch_idx: int) -> None:
         opt_g, opt_d = self.optimizers()
         log_now = self.logging_now
-        for real in self.in_memory_format(batch).chunk(self.n_critic):
-            with self.toggled_optimizer(opt_d):
-                with torch.no_grad():  # D's step needs no graph through G
-                    fake = self.run_generator(self.sample_latents(len(real)))
-                real_in, fake_in = self.d_view_of_real(real), self.d_view_of_fake(fake)
-                real_logits, fake_logits = self.run_discriminator(real_in), self.run_discriminator(fake_in)
-                d_terms = {"d_loss": self.loss.d_loss(real_logits, fake_logits)}
-                d_terms |= self.discriminator_penalties(real_in, fake_in, real_logits, fake_logits)
-                d_total = sum(d_terms.values())
-                grad_norm_d = self.optimize(opt_d, d_total, self.discriminator, "discriminator", log_now)
-                self.loss.after_discriminator_step(self.discriminator)
-                self.augment.observe(real_logits.detach())
+        real_slices = self.in_memory_format(batch).chunk(self.n_critic)  # each D step its own reals
+        for index, real in enumerate(real_slices):
+            d_result = self.discriminator_step(real, opt_d, self.generator_steps * self.n_critic + index, log_now)
+        g_result = self.generator_step(real_slices[-1], opt_g, log_now)
 
-        with self.toggled_optimizer(opt_g):
-            fake_logits_g = self.run_discriminator(self.d_view_of_fake(self.run_generator(self.sample_latents(len(real)))))
-            g_terms = {"g_loss": self.loss.g_loss(fake_logits_g)}
-            for regularizer in self.regularizers:
-                g_terms |= regularizer.g_terms(fake_logits_g)
-            g_total = sum(g_terms.values())
-            grad_norm_g = self.optimize(opt_g, g_total, self.generator, "generator", log_now)
-
-        self.divergence.observe(d_total, g_total)
+        self.divergence.observe(d_result.total, g_result.total)
         for scheduler in self.schedulers():
             scheduler.step()
         if self.ema is not None:
             self.ema.update(self.generator, self.generator_steps)
         self.generator_steps += 1
         for regularizer in self.regularizers:
-            regularizer.on_generator_step(self.generator_steps, self.total_steps or 0)
-        if log_now:
+            regularizer.on_generator_step(self.generator_steps)
+        if log_now:  # the last D step of the batch and its G step
             self.divergence.check(self.generator_steps, self.generator, self.discriminator)
-            self.log_step(d_terms | g_terms, real_logits, fake_logits, grad_norm_d, grad_norm_g)
+            self.log_step(d_result, g_result)
+
+    def discriminator_step(self, real: Tensor, opt_d, d_step: int, log_now: bool) -> StepResult:
+        """One D step on a slice of real data against fresh samples of G (no graph through G)."""
+        with self.toggled_optimizer(opt_d):
+            latents = self.sample_latents(len(real))
+            with torch.no_grad():
+                fake = self.run_generator(latents)
+            real_in, fake_in = self.d_view_of_real(real), self.d_view_of_fake(fake)
+            step = DStep(
+                real=real_in, fake=fake_in, real_logits=self.run_discriminator(real_in), fake_logits=self.run_discriminator(fake_in),
+                latents=latents, generator=self.generator, discriminator=self.discriminator, g_step=self.generator_steps, d_step=d_step,
+            )  # fmt: skip
+            terms = {"d_loss": self.loss.d_loss(step)} | self.regularizer_terms("d_terms", step, d_step)
+            total = sum(terms.values())
+            grad_norm = self.optimize(opt_d, total, self.discriminator, "discriminator", log_now)
+            self.augment.observe(step.real_logits.detach())
+        return StepResult(terms, total, grad_norm, step.real_logits.detach(), step.fake_logits.detach())
+
+    def generator_step(self, real: Tensor, opt_g, log_now: bool) -> StepResult:
+        """One G step; `real` (the last D step's slice) is shown to D only if a loss or regularizer asks."""
+        with self.toggled_optimizer(opt_g):
+            latents = self.sample_latents(len(real))
+            fake_in = self.d_view_of_fake(self.run_generator(latents))
+            step = GStep(
+                fake=fake_in, fake_logits=self.run_discriminator(fake_in), latents=latents, generator=self.generator,
+                discriminator=self.discriminator, g_step=self.generator_steps,
+                real_view=lambda: self.d_view_of_real(real), run_discriminator=self.run_discriminator,
+            )  # fmt: skip
+            terms = {"g_loss": self.loss.g_loss(step)} | self.regularizer_terms("g_terms", step, self.generator_steps)
+            total = sum(terms.values())
+            grad_norm = self.optimize(opt_g, total, self.generator, "generator", log_now)
+        return StepResult(terms, total, grad_norm, None, step.fake_logits.detach())
+
+    def regularizer_terms(self, phase: str, step: DStep | GStep, index: int) -> dict[str, Tensor]:
+        """Every regularizer's `d_terms` or `g_terms` (`phase`), the lazy ones only on every k-th step."""
+        terms: dict[str, Tensor] = {}
+        for regularizer in self.regularizers:
+            if index % regularizer.every == 0:
+                terms |= lazy_terms(regularizer, getattr(regularizer, phase)(step))
+        return terms
 
     # ------------------------------------------------------------------ pieces of the step
     def run_generator(self, latents: Tensor) -> Tensor:
@@ -142,17 +181,9 @@ class GANModule(pl.LightningModule):
             images = regularizer.d_inputs(images)
         return images
 
-    def discriminator_penalties(self, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor) -> dict:
-        terms = {}
-        penalty = self.loss.penalty(self.discriminator, real, fake)
-        if penalty is not None:
-            terms["d_penalty"] = penalty
-        for regularizer in self.regularizers:
-            terms |= regularizer.d_terms(self.discriminator, real, fake, real_logits, fake_logits)
-        return terms
-
     def optimize(self, optimizer, loss: Tensor, network: nn.Module, role: str, measure: bool) -> Tensor | None:
-        """zero_grad → backward → regularizers' gradient hooks (clipping) → step. Returns the gradient
+        """zero_grad → backward → regularizers' gradient hooks (clipping) → step → regularizers' weight
+        hooks (weight clipping). Returns the gradient
         norm before clipping when `measure` (logging steps; None otherwise, to keep the hot path free
         of extra reductions)."""
         optimizer.zero_grad(set_to_none=True)
@@ -164,29 +195,30 @@ class GANModule(pl.LightningModule):
         for regularizer in self.regularizers:
             self._hook_scalars |= regularizer.before_optimizer_step(network, role)
         optimizer.step()
+        for regularizer in self.regularizers:
+            regularizer.after_optimizer_step(network, role)
         return grad_norm
 
     @property
     def logging_now(self) -> bool:
         """Whether this batch's scalars reach the loggers (`trainer.log_every_n_steps`); Lightning's
         own callbacks use the same flag."""
-        trainer = self._trainer
-        return trainer is None or trainer._logger_connector.should_update_logs
+        return logging_now(attached_trainer(self))
 
-    def log_step(self, terms: dict, real_logits: Tensor, fake_logits: Tensor, grad_norm_d, grad_norm_g) -> None:
+    def log_step(self, d_result: StepResult, g_result: StepResult) -> None:
         opt_g, opt_d = self.optimizers()
-        scalars: dict[str, Any] = {name: value.detach() for name, value in terms.items()}
+        scalars: dict[str, Any] = {name: value.detach() for name, value in (d_result.terms | g_result.terms).items()}
         scalars |= {
-            "d_real": real_logits.detach().mean(),
-            "d_fake": fake_logits.detach().mean(),
+            "d_real": d_result.real_logits.mean(),
+            "d_fake": d_result.fake_logits.mean(),
             "lr_g": opt_g.param_groups[0]["lr"],
             "lr_d": opt_d.param_groups[0]["lr"],
             "g_step": float(self.generator_steps),
         }
-        if grad_norm_d is not None:
-            scalars["grad_norm_d"] = grad_norm_d
-        if grad_norm_g is not None:
-            scalars["grad_norm_g"] = grad_norm_g
+        if d_result.grad_norm is not None:
+            scalars["grad_norm_d"] = d_result.grad_norm
+        if g_result.grad_norm is not None:
+            scalars["grad_norm_g"] = g_result.grad_norm
         scalars |= self.augment.scalars()
         for regularizer in self.regularizers:
             scalars |= regularizer.scalars()
@@ -198,7 +230,8 @@ class GANModule(pl.LightningModule):
     # ------------------------------------------------------------------ the GPU path
     def setup(self, stage: str) -> None:
         """Channels-last memory format and torch.compile, once the training device is known."""
-        device = self._trainer.strategy.root_device if self._trainer is not None else self.device
+        trainer = attached_trainer(self)
+        device = trainer.strategy.root_device if trainer is not None else self.device
         requested = self.hparams.channels_last
         convolutional = len(self.sample_shape) == 3 and any(isinstance(m, nn.Conv2d) for m in self.modules())
         self.channels_last = convolutional and (requested is True or (requested == "auto" and device.type == "cuda"))
@@ -224,7 +257,7 @@ class GANModule(pl.LightningModule):
 
     def schedulers(self) -> list:
         """The learning-rate schedulers (none with `scheduler=constant`), stepped once per G step."""
-        if self._trainer is None:
+        if attached_trainer(self) is None:
             return []
         schedulers = self.lr_schedulers()
         if schedulers is None:
@@ -265,7 +298,7 @@ class GANModule(pl.LightningModule):
         if torch.cuda.is_available():
             checkpoint["rng_states"]["cuda"] = torch.cuda.get_rng_state_all()
         checkpoint["regularizers"] = {regularizer.name: regularizer.state_dict() for regularizer in self.regularizers}
-        wandb_ids = [lg.version for lg in self.loggers if type(lg).__name__ == "WandbLogger"]
+        wandb_ids = [lg.version for lg in self.loggers if isinstance(lg, WandbLogger)]
         if wandb_ids:
             checkpoint["wandb_run_id"] = wandb_ids[0]
 
@@ -275,14 +308,28 @@ class GANModule(pl.LightningModule):
         saved = checkpoint.get("regularizers", {})
         for regularizer in self.regularizers:
             regularizer.load_state_dict(saved.get(regularizer.name, {}))
-            regularizer.on_generator_step(self.generator_steps, self.total_steps or 0)  # schedules back on track
-        epoch_loop = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_loop.state_dict", {})
-        if "_batches_that_stepped" in epoch_loop:
-            # The logger's step of the next batch must be the next generator step; Lightning adds 1
-            # to this counter when it restarts a fit mid-epoch.
-            epoch_loop["_batches_that_stepped"] = self.generator_steps - 1
+            regularizer.on_generator_step(self.generator_steps)  # schedules back on track
+        set_logger_step_on_resume(checkpoint, self.generator_steps)  # the loggers' step = the G-step
         rng = checkpoint.get("rng_states", {})
         if "torch" in rng:
             torch.set_rng_state(rng["torch"])
         if "cuda" in rng and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(rng["cuda"])
+
+
+def build_loss_and_regularizers(loss: dict, regularizers: dict[str, dict]) -> tuple[Any, list]:
+    """The loss, and the regularizers: those the loss's config brings (`loss.regularizers`, as
+    `loss=wgan_gp` brings `gp`) first, then the `regularizer` group's. One name in both is refused:
+    it would count the same term twice."""
+    loss = dict(loss)
+    brought = dict(loss.pop("regularizers", None) or {})
+    twice = sorted(set(brought) & set(regularizers))
+    if twice:
+        name = twice[0]
+        raise ValueError(
+            f"regularizer=[{name}] repeats the {name} regularizer that this loss already brings (loss.regularizers.{name}); "
+            f"drop it from regularizer=, and set its settings with loss.regularizers.{name}.<key>=..."
+        )
+    built = [build_regularizer(cfg, f"loss.regularizers.{name}") for name, cfg in brought.items()]
+    built += [build_regularizer(cfg, f"regularizer.{name}") for name, cfg in regularizers.items()]
+    return instantiate(loss), built

@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from gan_lab.datasets import GANDataModule
 from gan_lab.divergence import TrainingDiverged
+from gan_lab.errors import exit_on_user_error
 from gan_lab.module import GANModule
 from gan_lab.results import scalar_metrics, write_results
 from gan_lab.resume import CHECKPOINT, checkpoint_summary, read_scalar_log, restore_scalar_log
@@ -66,7 +67,6 @@ def build_module(cfg: DictConfig, sample_shape) -> GANModule:
         corruption=plain(cfg.get("corruption")),
         n_critic=cfg.train.n_critic,
         ema_decay=cfg.train.ema_decay,
-        total_steps=cfg.train.steps,
         dataset=plain(cfg.dataset),
         channels_last=cfg.train.get("channels_last", "auto"),
         compile=plain(cfg.train.get("compile")),
@@ -146,8 +146,9 @@ def main(cfg: DictConfig) -> None:
     in_sweep = HydraConfig.get().mode == RunMode.MULTIRUN
     try:
         results = train(cfg)
-    except Exception:
+    except Exception as err:
         if not in_sweep:
+            exit_on_user_error("gan_lab", err, dict(HydraConfig.get().runtime.choices))
             raise
         # A sweep carries on: the failure and its error are in this member's results.json.
         log.exception("this sweep member failed; the sweep goes on with the next")

@@ -30,7 +30,9 @@ def read_samples(path: str | Path, sample_shape: tuple[int, ...]) -> Tensor:
         raise SampleFileError(f"samples={str(path)!r}: no such file or folder")
     if path.is_dir():
         if len(sample_shape) != 3:
-            raise SampleFileError(f"samples={str(path)!r}: a folder of images, but the dataset's samples are points of shape {tuple(sample_shape)}; give a .npy file")
+            raise SampleFileError(
+                f"samples={str(path)!r}: a folder of images, but the dataset's samples are points of shape {tuple(sample_shape)}; give a .npy file"
+            )
         return _to_model_range(_read_image_folder(path, sample_shape), path)
     if path.suffix not in (".npy", ".npz"):
         raise SampleFileError(f"samples={str(path)!r}: expected a folder of PNG/JPEG images or a .npy/.npz file")
@@ -67,7 +69,9 @@ def _read_image_folder(folder: Path, sample_shape: tuple[int, ...]) -> np.ndarra
         except OSError as err:
             raise SampleFileError(f"samples: {file} is not a readable image ({err})") from err
         if pixels.shape[1:] != (height, width):
-            raise SampleFileError(f"samples: {file} is {pixels.shape[2]}×{pixels.shape[1]} pixels, the dataset's images are {width}×{height}")
+            raise SampleFileError(
+                f"samples: {file} is {pixels.shape[2]}×{pixels.shape[1]} pixels, the dataset's images are {width}×{height}"
+            )
         images.append(pixels)
     return np.stack(images)
 
@@ -99,7 +103,9 @@ def _read_array(path: Path) -> np.ndarray:
             if "samples" in names:
                 return loaded["samples"]
             if len(names) != 1:
-                raise SampleFileError(f"samples={str(path)!r}: holds arrays {names}; name the samples 'samples' or keep one array")
+                raise SampleFileError(
+                    f"samples={str(path)!r}: holds arrays {names}; name the samples 'samples' or keep one array"
+                )
             return loaded[names[0]]
     return loaded
 

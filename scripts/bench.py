@@ -50,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_lab.datasets.base import InMemoryDataModule  # noqa: E402
 from gan_lab.run import CONF_DIR, build_module  # noqa: E402
+from gan_lab.step import DStep, GStep  # noqa: E402
 
 
 class RandomImages(InMemoryDataModule):
@@ -124,9 +125,9 @@ def bench_round(cfg, shape, args, device) -> dict[str, list[float]]:
 
 
 def plain_parts(cfg, shape, device):
-    """G, D, the EMA copy of G, optimizers and loss, exactly as gan_lab builds them."""
+    """G, D, the EMA copy of G, optimizers, loss and regularizers (WGAN-GP's penalty), exactly as gan_lab builds them."""
     module = build_module(cfg, shape)
-    g, d, loss = module.generator.to(device), module.discriminator.to(device), module.loss
+    g, d, loss = module.generator.to(device), module.discriminator.to(device), (module.loss, module.regularizers)
     ema = copy.deepcopy(g).requires_grad_(False)
     opt_g = instantiate(cfg.optimizer.generator)(g.parameters())
     opt_d = instantiate(cfg.optimizer.discriminator)(d.parameters())
@@ -136,22 +137,26 @@ def plain_parts(cfg, shape, device):
 def plain_step(real_batches, g, d, run_g, run_d, ema, opt_g, opt_d, loss, latent_dim, autocast, ema_pairs, decay):
     """One generator step of a plain loop: n_critic D steps, one G step, the EMA update. `run_g` and
     `run_d` are G's and D's forward passes (compiled or the networks themselves); the penalty takes
-    the eager D."""
+    the eager D. `loss` is the loss and its regularizers (the penalty of WGAN-GP)."""
+    loss, regularizers = loss
     for real in real_batches:
         with autocast():
+            latents = torch.randn(len(real), latent_dim, device=real.device)
             with torch.no_grad():
-                fake = run_g(torch.randn(len(real), latent_dim, device=real.device))
-            d_loss = loss.d_loss(run_d(real), run_d(fake))
-            penalty = loss.penalty(d, real, fake)
-            if penalty is not None:
-                d_loss = d_loss + penalty
+                fake = run_g(latents)
+            step = DStep(real, fake, run_d(real), run_d(fake), latents, g, d, g_step=0, d_step=0)
+            d_loss = loss.d_loss(step) + sum(sum(r.d_terms(step).values()) for r in regularizers)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        loss.after_discriminator_step(d)
+        for regularizer in regularizers:
+            regularizer.after_optimizer_step(d, "discriminator")
     d.requires_grad_(False)
     with autocast():
-        g_loss = loss.g_loss(run_d(run_g(torch.randn(len(real), latent_dim, device=real.device))))
+        latents = torch.randn(len(real), latent_dim, device=real.device)
+        fake = run_g(latents)
+        step = GStep(fake, run_d(fake), latents, g, d, g_step=0, real_view=lambda: real, run_discriminator=run_d)
+        g_loss = loss.g_loss(step)
     opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
     opt_g.step()

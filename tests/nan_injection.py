@@ -7,6 +7,7 @@ import torch
 from torch import Tensor
 
 from gan_lab.losses import NonSaturatingLoss
+from gan_lab.step import DStep
 
 
 class NaNAfterLoss(NonSaturatingLoss):
@@ -16,9 +17,9 @@ class NaNAfterLoss(NonSaturatingLoss):
         super().__init__()
         self.after, self.calls = after, 0
 
-    def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    def d_loss(self, step: DStep) -> Tensor:
         self.calls += 1
-        loss = super().d_loss(real_logits, fake_logits)
+        loss = super().d_loss(step)
         return loss * torch.nan if self.calls > self.after else loss
 
 

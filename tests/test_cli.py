@@ -55,7 +55,7 @@ def test_training_length_counts_generator_steps_whatever_n_critic(tmp_path):
     with open(tmp_path / "csv" / "metrics.csv") as f:
         rows = list(csv.DictReader(f))
     assert max(float(r["g_step"]) for r in rows) == 5
-    assert any(r["d_penalty"] for r in rows)
+    assert any(r["gp"] for r in rows)
 
 
 def test_generate_writes_png_images_from_a_checkpoint_without_the_dataset(digits_run, tmp_path):

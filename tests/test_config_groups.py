@@ -79,10 +79,10 @@ def test_wgan_gp_on_two_dimensional_mixtures_brings_its_tuning_and_the_command_l
     dataset, gp_weight, steps, compose_cfg
 ):
     cfg = compose_cfg(f"dataset={dataset}", "loss=wgan_gp", fast=False)
-    assert (cfg.loss.gp_weight, cfg.train.steps, cfg.train.n_critic) == (gp_weight, steps, 2)
+    assert (cfg.loss.regularizers.gp.weight, cfg.train.steps, cfg.train.n_critic) == (gp_weight, steps, 2)
     assert cfg.scheduler._target_ == "torch.optim.lr_scheduler.LinearLR" and cfg.scheduler.total_iters == steps
-    overridden = compose_cfg(f"dataset={dataset}", "loss=wgan_gp", "loss.gp_weight=10", "train.steps=100", fast=False)
-    assert (overridden.loss.gp_weight, overridden.scheduler.total_iters) == (10, 100)
+    overridden = compose_cfg(f"dataset={dataset}", "loss=wgan_gp", "loss.regularizers.gp.weight=10", "train.steps=100", fast=False)
+    assert (overridden.loss.regularizers.gp.weight, overridden.scheduler.total_iters) == (10, 100)
     assert compose_cfg(f"dataset={dataset}", "loss=ns", fast=False).scheduler in (None, {})  # only for wgan_gp
 
 

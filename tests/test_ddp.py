@@ -14,6 +14,6 @@ def test_two_process_ddp_with_wgan_gp_completes_into_one_run_directory(tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text())
     assert (results["status"], results["steps"]) == ("completed", 6)
-    assert "d_penalty" in results["metrics"] and "fid" in results["metrics"]
+    assert "gp" in results["metrics"] and "fid" in results["metrics"]
     assert len(list(tmp_path.rglob("results.json"))) == 1
     assert len(list(tmp_path.rglob("metrics.csv"))) == 1

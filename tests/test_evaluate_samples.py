@@ -87,7 +87,16 @@ def bad_inputs(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "case", ["empty", "wrong size", "colour for grey data", "non-finite values", "wrong channel count", "values outside [0, 1]", "missing"]
+    "case",
+    [
+        "empty",
+        "wrong size",
+        "colour for grey data",
+        "non-finite values",
+        "wrong channel count",
+        "values outside [0, 1]",
+        "missing",
+    ],
 )
 def test_a_bad_sample_set_is_refused_by_path_before_anything_is_scored(case, tmp_path):
     path, expected = bad_inputs(tmp_path)[case]

@@ -13,6 +13,7 @@ from pytorch_lightning.callbacks import Callback
 
 from gan_lab.callbacks.checkpoint import atomic_save_checkpoint
 from gan_lab.callbacks.schedule import due
+from gan_lab.compat import logger_step
 from gan_lab.divergence import TrainingDiverged
 from gan_lab.metrics.evaluator import Evaluator, NonFiniteSamples
 
@@ -86,6 +87,6 @@ class Evaluation(Callback):
         for name, value in named.items():  # visible to results.json and the progress bar
             trainer.callback_metrics[name] = torch.tensor(value)
         if trainer.is_global_zero:
-            step = trainer.fit_loop.epoch_loop._batches_that_stepped
+            step = logger_step(trainer)
             for logger in trainer.loggers:
                 logger.log_metrics(named | {"g_step": float(pl_module.generator_steps)}, step=step)

@@ -5,8 +5,8 @@ from gan_lab.losses.hinge import HingeLoss
 from gan_lab.losses.least_squares import LeastSquaresLoss
 from gan_lab.losses.minimax import MinimaxLoss
 from gan_lab.losses.non_saturating import NonSaturatingLoss
+from gan_lab.losses.relativistic_average import RelativisticAverageLoss
 from gan_lab.losses.wasserstein import WassersteinLoss
-from gan_lab.losses.wasserstein_gp import WassersteinGPLoss
 
 __all__ = [
     "AdversarialLoss",
@@ -14,6 +14,6 @@ __all__ = [
     "LeastSquaresLoss",
     "MinimaxLoss",
     "NonSaturatingLoss",
+    "RelativisticAverageLoss",
     "WassersteinLoss",
-    "WassersteinGPLoss",
 ]

@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
+
+from gan_lab.step import DStep, GStep
 
 
 class AdversarialLoss:
-    """A GAN objective written on the discriminator's raw outputs (logits, or critic values).
-
-    `d_loss` is minimised by D and `g_loss` by G. Objectives that need more than the logits use
-    the two hooks: `penalty` (a term on D that sees D itself, e.g. WGAN-GP's gradient penalty) and
-    `after_discriminator_step` (e.g. WGAN's weight clipping).
+    """A GAN objective: `d_loss` is minimised by D and `g_loss` by G, each from its step's context
+    (`gan_lab/step.py`: logits, D's inputs, latents, networks, step). Everything else that acts on D
+    — penalties, weight clipping — is a regularizer; a loss YAML may bring regularizers with it
+    under `regularizers:` (as `loss=wgan_gp` brings `gp`).
     """
 
-    def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    def d_loss(self, step: DStep) -> Tensor:
         raise NotImplementedError
 
-    def g_loss(self, fake_logits: Tensor) -> Tensor:
+    def g_loss(self, step: GStep) -> Tensor:
         raise NotImplementedError
-
-    def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor) -> Tensor | None:
-        """An extra term added to D's loss, or None."""
-        return None
-
-    def after_discriminator_step(self, discriminator: nn.Module) -> None:
-        """Called after every optimizer step of D."""
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v}" for k, v in vars(self).items())

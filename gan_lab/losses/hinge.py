@@ -2,6 +2,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from gan_lab.losses.base import AdversarialLoss
+from gan_lab.step import DStep, GStep
 
 
 class HingeLoss(AdversarialLoss):
@@ -10,8 +11,8 @@ class HingeLoss(AdversarialLoss):
     D minimises E[max(0, 1 - l_real)] + E[max(0, 1 + l_fake)]; G minimises -E[l_fake].
     """
 
-    def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-        return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
+    def d_loss(self, step: DStep) -> Tensor:
+        return F.relu(1.0 - step.real_logits).mean() + F.relu(1.0 + step.fake_logits).mean()
 
-    def g_loss(self, fake_logits: Tensor) -> Tensor:
-        return -fake_logits.mean()
+    def g_loss(self, step: GStep) -> Tensor:
+        return -step.fake_logits.mean()

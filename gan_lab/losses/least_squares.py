@@ -1,6 +1,7 @@
 from torch import Tensor
 
 from gan_lab.losses.base import AdversarialLoss
+from gan_lab.step import DStep, GStep
 
 
 class LeastSquaresLoss(AdversarialLoss):
@@ -9,8 +10,8 @@ class LeastSquaresLoss(AdversarialLoss):
     D minimises ½E[(l_real - 1)²] + ½E[l_fake²]; G minimises ½E[(l_fake - 1)²].
     """
 
-    def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-        return 0.5 * ((real_logits - 1.0) ** 2).mean() + 0.5 * (fake_logits**2).mean()
+    def d_loss(self, step: DStep) -> Tensor:
+        return 0.5 * ((step.real_logits - 1.0) ** 2).mean() + 0.5 * (step.fake_logits**2).mean()
 
-    def g_loss(self, fake_logits: Tensor) -> Tensor:
-        return 0.5 * ((fake_logits - 1.0) ** 2).mean()
+    def g_loss(self, step: GStep) -> Tensor:
+        return 0.5 * ((step.fake_logits - 1.0) ** 2).mean()

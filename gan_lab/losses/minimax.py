@@ -1,6 +1,7 @@
 from torch import Tensor
 
 from gan_lab.losses.base import AdversarialLoss, mean_softplus
+from gan_lab.step import DStep, GStep
 
 
 class MinimaxLoss(AdversarialLoss):
@@ -10,8 +11,8 @@ class MinimaxLoss(AdversarialLoss):
     softplus(-l_real) + softplus(l_fake); G minimises E[log(1 - D(G(z)))] = -E[softplus(l_fake)].
     """
 
-    def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-        return mean_softplus(-real_logits) + mean_softplus(fake_logits)
+    def d_loss(self, step: DStep) -> Tensor:
+        return mean_softplus(-step.real_logits) + mean_softplus(step.fake_logits)
 
-    def g_loss(self, fake_logits: Tensor) -> Tensor:
-        return -mean_softplus(fake_logits)
+    def g_loss(self, step: GStep) -> Tensor:
+        return -mean_softplus(step.fake_logits)

@@ -1,32 +1,20 @@
-import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from gan_lab.losses.base import AdversarialLoss
+from gan_lab.step import DStep, GStep
 
 
 class WassersteinLoss(AdversarialLoss):
-    """WGAN with weight clipping (Arjovsky et al. 2017, Algorithm 1).
+    """The Wasserstein objective (Arjovsky et al. 2017, Eq. 3 and Algorithm 1).
 
-    The critic minimises E[f(G(z))] - E[f(x)], G minimises -E[f(G(z))]; after every critic step
-    each weight is clamped to [-clip_value, clip_value] to keep f (roughly) Lipschitz.
-    `clip_value=None` gives the bare Wasserstein objective, for subclasses that constrain f otherwise.
+    The critic f minimises E[f(G(z))] − E[f(x)], G minimises −E[f(G(z))]. The objective needs f
+    (roughly) 1-Lipschitz, which is a regularizer's job: `loss=wgan` composes it with weight
+    clipping (`regularizer=weight_clip`, the paper), `loss=wgan_gp` with the gradient penalty
+    (`regularizer=gp`, Gulrajani et al. 2017); see conf/loss/wgan*.yaml.
     """
 
-    def __init__(self, clip_value: float | None = 0.01):
-        if clip_value is not None and clip_value <= 0:
-            raise ValueError(f"loss.clip_value must be > 0 (or null), got {clip_value}")
-        self.clip_value = clip_value
+    def d_loss(self, step: DStep) -> Tensor:
+        return step.fake_logits.mean() - step.real_logits.mean()
 
-    def d_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-        return fake_logits.mean() - real_logits.mean()
-
-    def g_loss(self, fake_logits: Tensor) -> Tensor:
-        return -fake_logits.mean()
-
-    @torch.no_grad()
-    def after_discriminator_step(self, discriminator: nn.Module) -> None:
-        if self.clip_value is None:
-            return
-        params = list(discriminator.parameters())
-        torch._foreach_clamp_min_(params, -self.clip_value)
-        torch._foreach_clamp_max_(params, self.clip_value)
+    def g_loss(self, step: GStep) -> Tensor:
+        return -step.fake_logits.mean()

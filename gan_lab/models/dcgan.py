@@ -77,5 +77,9 @@ class DCGANDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers)
         self.apply(dcgan_init)
 
+    def features(self, x: Tensor) -> Tensor:
+        """The 4×4 feature maps the last convolution reads, flattened, (N, channels · 16)."""
+        return self.net[:-1](x).flatten(1)
+
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x).flatten()

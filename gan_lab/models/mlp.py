@@ -45,5 +45,9 @@ class MLPDiscriminator(nn.Module):
             nn.Linear(width, 1),
         )
 
+    def features(self, x: Tensor) -> Tensor:
+        """The last hidden layer's activations, (N, width)."""
+        return self.net[:-1](x)
+
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x).flatten()

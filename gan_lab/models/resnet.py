@@ -93,6 +93,9 @@ class ResNetDiscriminator(nn.Module):
                 if isinstance(module, (nn.Conv2d, nn.Linear)):
                     _spectral_norm(module)
 
+    def features(self, x: Tensor) -> Tensor:
+        """The pooled activations the last linear layer reads, (N, width)."""
+        return F.relu(self.blocks(x)).sum(dim=(2, 3))
+
     def forward(self, x: Tensor) -> Tensor:
-        h = F.relu(self.blocks(x)).sum(dim=(2, 3))
-        return self.linear(h).flatten()
+        return self.linear(self.features(x)).flatten()

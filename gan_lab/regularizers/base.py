@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from hydra.utils import instantiate
 from torch import Tensor, nn
+
+from gan_lab.step import DStep, GStep
 
 
 class Regularizer:
@@ -14,18 +19,24 @@ class Regularizer:
       (spectral normalisation, pruning; also the place to keep references to the networks).
     - `d_inputs(images)`: every batch D sees, real and generated, in D's and G's steps, after
       augmentation (instance noise).
-    - `d_terms(discriminator, real, fake, real_logits, fake_logits)`: terms added to D's loss;
-      `real`/`fake` are D's inputs (after augmentation and `d_inputs`), `fake` detached from G.
-    - `g_terms(fake_logits)`: terms added to G's loss.
-    - `before_optimizer_step(network, role)`: after backward, before the optimizer step of
-      `role` ("generator" or "discriminator"); returns scalars to log (gradient clipping).
-    - `on_generator_step(step, total_steps)`: after every G step (annealing schedules).
+    - `d_terms(step: DStep)`: terms added to D's loss (`gan_lab/step.py`: D's inputs, logits, latents,
+      networks, step; `step.fake` carries no graph to G).
+    - `g_terms(step: GStep)`: terms added to G's loss.
+    - `before_optimizer_step(network, role)`: after backward, before the optimizer step of `role`
+      ("generator" or "discriminator"); returns scalars to log (gradient clipping).
+    - `after_optimizer_step(network, role)`: right after that optimizer step (weight clipping).
+    - `on_generator_step(step)`: after every G step (annealing schedules).
     - `scalars()`: anything else worth logging (sparsity, noise std).
     - `state_dict()` / `load_state_dict(state)`: state that is neither a network weight nor a
       function of the step (LeCam's anchors), saved in checkpoints and restored on resume.
+
+    Lazy regularization (Karras et al. 2020, StyleGAN2, Sec. 3.1): with `every: k` in its YAML the
+    regularizer's terms are computed only on every k-th D step (`d_terms`) or G step (`g_terms`),
+    multiplied by k, so that their average weight is unchanged. Hooks run every step regardless.
     """
 
     name = "regularizer"
+    every = 1
 
     def wrap(self, generator: nn.Module, discriminator: nn.Module) -> None:
         pass
@@ -33,18 +44,19 @@ class Regularizer:
     def d_inputs(self, images: Tensor) -> Tensor:
         return images
 
-    def d_terms(
-        self, discriminator: nn.Module, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor
-    ) -> dict[str, Tensor]:
+    def d_terms(self, step: DStep) -> dict[str, Tensor]:
         return {}
 
-    def g_terms(self, fake_logits: Tensor) -> dict[str, Tensor]:
+    def g_terms(self, step: GStep) -> dict[str, Tensor]:
         return {}
 
     def before_optimizer_step(self, network: nn.Module, role: str) -> dict[str, Tensor]:
         return {}
 
-    def on_generator_step(self, step: int, total_steps: int) -> None:
+    def after_optimizer_step(self, network: nn.Module, role: str) -> None:
+        pass
+
+    def on_generator_step(self, step: int) -> None:
         pass
 
     def scalars(self) -> dict[str, float | Tensor]:
@@ -55,3 +67,21 @@ class Regularizer:
 
     def load_state_dict(self, state: dict) -> None:
         pass
+
+
+def build_regularizer(config: dict[str, Any], key: str) -> Regularizer:
+    """A regularizer from its config (`_target_` and arguments), with the common `every` key (lazy
+    regularization, default 1) taken out before the class is built. `key` names it in errors."""
+    config = dict(config)
+    every = config.pop("every", 1)
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ValueError(f"{key}.every must be an integer >= 1 (apply the terms every k steps), got {every!r}")
+    regularizer = instantiate(config)
+    regularizer.every = every
+    return regularizer
+
+
+def lazy_terms(regularizer: Regularizer, terms: dict[str, Tensor]) -> dict[str, Tensor]:
+    """`terms` scaled by the regularizer's `every` (StyleGAN2's lazy regularization)."""
+    k = regularizer.every
+    return terms if k == 1 else {name: k * value for name, value in terms.items()}

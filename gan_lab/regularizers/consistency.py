@@ -8,6 +8,7 @@ from torch import Tensor, nn
 
 from gan_lab.regularizers.base import Regularizer
 from gan_lab.regularizers.common import check_non_negative
+from gan_lab.step import DStep
 
 
 def flip_and_translate(images: Tensor, flip: bool, translation: float) -> Tensor:
@@ -77,12 +78,12 @@ class BalancedConsistency(Regularizer):
             raise ValueError(f"regularizer.consistency needs image batches (N, C, H, W), got shape {list(images.shape)}")
         return flip_and_translate(images, self.flip, self.translation)
 
-    def d_terms(
-        self, discriminator: nn.Module, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor
-    ) -> dict[str, Tensor]:
+    def d_terms(self, step: DStep) -> dict[str, Tensor]:
         terms = {}
         if self.real_weight > 0:
-            terms["consistency_real"] = self.real_weight * squared_distance(real_logits, discriminator(self.transform(real)))
+            transformed = step.discriminator(self.transform(step.real))
+            terms["consistency_real"] = self.real_weight * squared_distance(step.real_logits, transformed)
         if self.fake_weight > 0:
-            terms["consistency_fake"] = self.fake_weight * squared_distance(fake_logits, discriminator(self.transform(fake)))
+            transformed = step.discriminator(self.transform(step.fake))
+            terms["consistency_fake"] = self.fake_weight * squared_distance(step.fake_logits, transformed)
         return terms

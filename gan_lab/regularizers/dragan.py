@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from gan_lab.regularizers.base import Regularizer
 from gan_lab.regularizers.common import check_non_negative, input_gradients
+from gan_lab.step import DStep
 
 
 class DRAGANPenalty(Regularizer):
@@ -28,10 +29,8 @@ class DRAGANPenalty(Regularizer):
         self.weight = check_non_negative(weight, "regularizer.dragan.weight")
         self.scale = check_non_negative(scale, "regularizer.dragan.scale")
 
-    def d_terms(
-        self, discriminator: nn.Module, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor
-    ) -> dict[str, Tensor]:
-        real = real.detach()
+    def d_terms(self, step: DStep) -> dict[str, Tensor]:
+        real = step.real.detach()
         perturbed = real + self.scale * real.std() * torch.rand_like(real)
-        norms = input_gradients(discriminator, perturbed).norm(2, dim=1)
+        norms = input_gradients(step.discriminator, perturbed).norm(2, dim=1)
         return {"dragan": self.weight * ((norms - 1.0) ** 2).mean()}

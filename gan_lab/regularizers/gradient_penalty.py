@@ -8,6 +8,7 @@ from torch import Tensor, nn
 
 from gan_lab.regularizers.base import Regularizer
 from gan_lab.regularizers.common import check_non_negative
+from gan_lab.step import DStep
 
 
 def gradient_penalty(discriminator: nn.Module, real: Tensor, fake: Tensor, target_norm: float = 1.0) -> Tensor:
@@ -29,7 +30,8 @@ class GradientPenalty(Regularizer):
     (Gulrajani et al. 2017, "Improved Training of Wasserstein GANs", Eq. 3), added to D's loss
     whatever the loss; λ = 10 is the paper's value. Logged as `gp`.
 
-    loss=wgan_gp already includes this penalty (as `d_penalty`): adding `gp` to it doubles λ.
+    `loss=wgan_gp` is the Wasserstein loss with this regularizer (conf/loss/wgan_gp.yaml); adding
+    `regularizer=[gp]` on top of it is refused rather than counted twice.
     x and G(z) are D's inputs, after augmentation and instance noise.
     """
 
@@ -38,7 +40,5 @@ class GradientPenalty(Regularizer):
     def __init__(self, weight: float = 10.0):
         self.weight = check_non_negative(weight, "regularizer.gp.weight")
 
-    def d_terms(
-        self, discriminator: nn.Module, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor
-    ) -> dict[str, Tensor]:
-        return {"gp": self.weight * gradient_penalty(discriminator, real, fake)}
+    def d_terms(self, step: DStep) -> dict[str, Tensor]:
+        return {"gp": self.weight * gradient_penalty(step.discriminator, step.real, step.fake)}

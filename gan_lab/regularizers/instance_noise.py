@@ -36,7 +36,7 @@ class InstanceNoise(Regularizer):
             return images
         return images + self.current_std * torch.randn_like(images)
 
-    def on_generator_step(self, step: int, total_steps: int) -> None:
+    def on_generator_step(self, step: int) -> None:
         if self.anneal_steps is not None:
             self.current_std = self.std * max(0.0, 1.0 - step / self.anneal_steps)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from torch import Tensor, nn
+from torch import Tensor
 
 from gan_lab.regularizers.base import Regularizer
+from gan_lab.step import DStep
 
 
 class OneSidedLabelSmoothing(Regularizer):
@@ -34,7 +35,5 @@ class OneSidedLabelSmoothing(Regularizer):
             raise ValueError(f"regularizer.label_smoothing.target must be in (0, 1], got {target}")
         self.target = float(target)
 
-    def d_terms(
-        self, discriminator: nn.Module, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor
-    ) -> dict[str, Tensor]:
-        return {"label_smoothing": (1.0 - self.target) * real_logits.float().mean()}
+    def d_terms(self, step: DStep) -> dict[str, Tensor]:
+        return {"label_smoothing": (1.0 - self.target) * step.real_logits.float().mean()}

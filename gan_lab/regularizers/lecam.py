@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from torch import Tensor, nn
+from torch import Tensor
 
 from gan_lab.regularizers.base import Regularizer
 from gan_lab.regularizers.common import check_non_negative
+from gan_lab.step import DStep
 
 
 class LeCamRegularizer(Regularizer):
@@ -36,10 +37,8 @@ class LeCamRegularizer(Regularizer):
         self.anchor_real: Tensor | None = None
         self.anchor_fake: Tensor | None = None
 
-    def d_terms(
-        self, discriminator: nn.Module, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor
-    ) -> dict[str, Tensor]:
-        real_logits, fake_logits = real_logits.float(), fake_logits.float()
+    def d_terms(self, step: DStep) -> dict[str, Tensor]:
+        real_logits, fake_logits = step.real_logits.float(), step.fake_logits.float()
         real_mean, fake_mean = real_logits.detach().mean(), fake_logits.detach().mean()
         if self.anchor_real is None or self.anchor_fake is None:
             self.anchor_real, self.anchor_fake = real_mean, fake_mean

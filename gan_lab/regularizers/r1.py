@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from torch import Tensor, nn
+from torch import Tensor
 
 from gan_lab.regularizers.base import Regularizer
 from gan_lab.regularizers.common import check_non_negative, input_gradients
+from gan_lab.step import DStep
 
 
 class R1Penalty(Regularizer):
@@ -24,8 +25,6 @@ class R1Penalty(Regularizer):
     def __init__(self, weight: float = 10.0):
         self.weight = check_non_negative(weight, f"regularizer.{self.name}.weight")
 
-    def d_terms(
-        self, discriminator: nn.Module, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor
-    ) -> dict[str, Tensor]:
-        grads = input_gradients(discriminator, fake if self.on_fake else real)
+    def d_terms(self, step: DStep) -> dict[str, Tensor]:
+        grads = input_gradients(step.discriminator, step.fake if self.on_fake else step.real)
         return {self.name: 0.5 * self.weight * grads.square().sum(dim=1).mean()}

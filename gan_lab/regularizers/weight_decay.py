@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from gan_lab.regularizers.base import Regularizer
 from gan_lab.regularizers.common import ROLES, check_non_negative, networks_for, parse_roles
+from gan_lab.step import DStep, GStep
 
 
 class WeightDecay(Regularizer):
@@ -46,14 +47,12 @@ class WeightDecay(Regularizer):
             total = torch.stack([p.abs().sum() for p in params]).sum()
         return self.weight * total
 
-    def d_terms(
-        self, discriminator: nn.Module, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor
-    ) -> dict[str, Tensor]:
+    def d_terms(self, step: DStep) -> dict[str, Tensor]:
         if "discriminator" not in self.networks:
             return {}
         return {"weight_decay_d": self.penalty(self.networks["discriminator"])}
 
-    def g_terms(self, fake_logits: Tensor) -> dict[str, Tensor]:
+    def g_terms(self, step: GStep) -> dict[str, Tensor]:
         if "generator" not in self.networks:
             return {}
         return {"weight_decay_g": self.penalty(self.networks["generator"])}

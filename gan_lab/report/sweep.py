@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-log = logging.getLogger(__name__)
+from gan_lab.compat import BASIC_SWEEPER_TARGET, expand_basic_sweep
 
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+log = logging.getLogger(__name__)
 
 
 def expected_members(multirun_yaml: Path) -> dict[int, list[str]]:
@@ -21,15 +21,11 @@ def expected_members(multirun_yaml: Path) -> dict[int, list[str]]:
     try:
         hydra_cfg = (yaml.safe_load(multirun_yaml.read_text()) or {}).get("hydra") or {}
         sweeper = hydra_cfg.get("sweeper") or {}
-        if sweeper.get("_target_", BASIC_SWEEPER) != BASIC_SWEEPER:
+        if sweeper.get("_target_", BASIC_SWEEPER_TARGET) != BASIC_SWEEPER_TARGET:
             return {}
         params = [f"{key}={value}" for key, value in (sweeper.get("params") or {}).items()]
         arguments = params + list((hydra_cfg.get("overrides") or {}).get("task") or [])
-        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-        from hydra.core.override_parser.overrides_parser import OverridesParser
-
-        overrides = OverridesParser.create().parse_overrides([str(argument) for argument in arguments])
-        jobs = [job for batch in BasicSweeper.split_arguments(overrides, None) for job in batch]
+        jobs = expand_basic_sweep(arguments)
     except Exception as err:  # noqa: BLE001 - a sweep the report cannot expand is reported by its directories
         log.warning(
             "%s: cannot expand the sweep (%s: %s); members that never started are not listed",

@@ -11,10 +11,12 @@ from gan_lab.losses import (
     LeastSquaresLoss,
     MinimaxLoss,
     NonSaturatingLoss,
-    WassersteinGPLoss,
+    RelativisticAverageLoss,
     WassersteinLoss,
 )
+from gan_lab.regularizers import GradientPenalty, WeightClipping
 from gan_lab.regularizers.gradient_penalty import gradient_penalty
+from tests.steps import d_step, g_step
 
 REAL = [0.0, 2.0, -0.5]
 FAKE = [-1.0, 1.0, 0.25]
@@ -45,7 +47,12 @@ CASES = {
         -mean([log_sigmoid(f) for f in FAKE]),
     ),
     "wgan": (WassersteinLoss(), mean(FAKE) - mean(REAL), -mean(FAKE)),
-    "wgan_gp": (WassersteinGPLoss(), mean(FAKE) - mean(REAL), -mean(FAKE)),
+    # RaSGAN (Jolicoeur-Martineau 2019): D: −E log σ(C(x_r) − C̄_f) − E log(1 − σ(C(x_f) − C̄_r)); G: roles swapped
+    "ragan": (
+        RelativisticAverageLoss(),
+        -mean([log_sigmoid(r - mean(FAKE)) for r in REAL]) - mean([log_one_minus_sigmoid(f - mean(REAL)) for f in FAKE]),
+        -mean([log_sigmoid(f - mean(REAL)) for f in FAKE]) - mean([log_one_minus_sigmoid(r - mean(FAKE)) for r in REAL]),
+    ),
     "hinge": (
         HingeLoss(),
         mean([max(0.0, 1 - r) for r in REAL]) + mean([max(0.0, 1 + f) for f in FAKE]),
@@ -63,8 +70,22 @@ CASES = {
 def test_discriminator_and_generator_losses_match_the_papers_formulas(name):
     loss, expected_d, expected_g = CASES[name]
     real, fake = torch.tensor(REAL, dtype=torch.float64), torch.tensor(FAKE, dtype=torch.float64)
-    assert loss.d_loss(real, fake).item() == pytest.approx(expected_d, rel=1e-12)
-    assert loss.g_loss(fake).item() == pytest.approx(expected_g, rel=1e-12)
+    assert loss.d_loss(d_step(real, fake)).item() == pytest.approx(expected_d, rel=1e-12)
+    assert loss.g_loss(g_step(fake, real_logits=real)).item() == pytest.approx(expected_g, rel=1e-12)
+
+
+def test_only_the_relativistic_loss_asks_d_for_its_output_on_real_data_in_gs_step():
+    asked = []
+
+    def counting_discriminator(images):
+        asked.append(len(images))
+        return images.flatten(1).sum(1)
+
+    real = torch.tensor(REAL, dtype=torch.float64).view(3, 1)
+    for loss in (NonSaturatingLoss(), RelativisticAverageLoss()):
+        step = g_step(torch.tensor(FAKE, dtype=torch.float64), real=real, discriminator=counting_discriminator)
+        loss.g_loss(step)
+    assert asked == [3]  # once, for RaGAN
 
 
 def test_minimax_generator_gradient_saturates_where_non_saturating_does_not():
@@ -73,7 +94,7 @@ def test_minimax_generator_gradient_saturates_where_non_saturating_does_not():
     grads = {}
     for name, loss in {"minimax": MinimaxLoss(), "ns": NonSaturatingLoss()}.items():
         logit = torch.tensor([-10.0], requires_grad=True)
-        loss.g_loss(logit).backward()
+        loss.g_loss(g_step(logit)).backward()
         grads[name] = logit.grad.item()
     assert abs(grads["minimax"]) == pytest.approx(1 / (1 + math.exp(10)), rel=1e-4)
     assert grads["ns"] == pytest.approx(-1 / (1 + math.exp(-10)), rel=1e-4)
@@ -82,17 +103,20 @@ def test_minimax_generator_gradient_saturates_where_non_saturating_does_not():
 def test_losses_are_stable_for_extreme_logits():
     real, fake = torch.tensor([200.0, -200.0]), torch.tensor([-200.0, 200.0])
     for loss in (MinimaxLoss(), NonSaturatingLoss()):
-        assert torch.isfinite(loss.d_loss(real, fake)) and torch.isfinite(loss.g_loss(fake))
-    assert NonSaturatingLoss().d_loss(real, fake).item() == pytest.approx(200.0, rel=1e-6)
+        assert torch.isfinite(loss.d_loss(d_step(real, fake))) and torch.isfinite(loss.g_loss(g_step(fake)))
+    assert NonSaturatingLoss().d_loss(d_step(real, fake)).item() == pytest.approx(200.0, rel=1e-6)
 
 
-def test_wgan_clips_every_critic_weight_into_the_box_after_a_step():
+def test_weight_clipping_clamps_every_critic_weight_into_the_box_after_ds_step_only():
     critic = nn.Sequential(nn.Linear(4, 8), nn.Linear(8, 1))
     with torch.no_grad():
         for p in critic.parameters():
             p.uniform_(-1, 1)
-    inside = critic[0].weight.detach().clone().clamp(-0.01, 0.01)
-    WassersteinLoss(clip_value=0.01).after_discriminator_step(critic)
+    before = critic[0].weight.detach().clone()
+    WeightClipping(clip_value=0.01).after_optimizer_step(critic, "generator")
+    assert torch.equal(critic[0].weight, before)  # G's step leaves the weights alone
+    inside = before.clamp(-0.01, 0.01)
+    WeightClipping(clip_value=0.01).after_optimizer_step(critic, "discriminator")
     for p in critic.parameters():
         assert p.abs().max().item() <= 0.01 + 1e-9
     assert torch.equal(critic[0].weight, inside)  # clamping, not rescaling
@@ -113,7 +137,7 @@ def test_gradient_penalty_equals_lambda_times_squared_distance_of_the_known_norm
     critic = LinearCritic([3.0, 4.0, 0.0, 0.0])  # ‖w‖ = 5
     real = torch.randn(6, 1, 2, 2, dtype=torch.float64)
     fake = torch.randn(6, 1, 2, 2, dtype=torch.float64)
-    penalty = WassersteinGPLoss(gp_weight=10.0).penalty(critic, real, fake)
+    penalty = GradientPenalty(weight=10.0).d_terms(d_step(real=real, fake=fake, discriminator=critic))["gp"]
     assert penalty.item() == pytest.approx(10.0 * (5.0 - 1.0) ** 2, rel=1e-12)
     # It back-propagates into D: d/dw (‖w‖ - 1)² = 2(‖w‖ - 1) w / ‖w‖.
     penalty.backward()
@@ -135,7 +159,7 @@ def test_gradient_penalty_is_taken_at_the_interpolates():
 
 
 def test_invalid_loss_settings_name_the_key():
-    with pytest.raises(ValueError, match="loss.clip_value"):
-        WassersteinLoss(clip_value=-1.0)
-    with pytest.raises(ValueError, match="loss.gp_weight"):
-        WassersteinGPLoss(gp_weight=-1.0)
+    with pytest.raises(ValueError, match="regularizer.weight_clip.clip_value"):
+        WeightClipping(clip_value=-1.0)
+    with pytest.raises(ValueError, match="regularizer.gp.weight"):
+        GradientPenalty(weight=-1.0)

@@ -62,7 +62,7 @@ def test_out_of_range_knobs_are_refused_naming_the_config_key(cls, kwargs, messa
 def test_a_list_of_regularizers_composes_into_one_named_entry_each(compose_cfg):
     cfg = compose_cfg("regularizer=[spectral_norm,r1,instance_noise]")
     assert list(cfg.regularizer) == ["spectral_norm", "r1", "instance_noise"]
-    assert cfg.regularizer.r1 == {"_target_": "gan_lab.regularizers.R1Penalty", "weight": 10.0}
+    assert cfg.regularizer.r1 == {"_target_": "gan_lab.regularizers.R1Penalty", "weight": 10.0, "every": 1}
     assert cfg.regularizer.instance_noise.anneal_steps == cfg.train.steps
     assert not compose_cfg("regularizer=none").regularizer
 

@@ -178,7 +178,7 @@ def test_instance_noise_adds_gaussian_noise_of_the_annealed_std_reaching_zero_at
     assert noise.d_inputs(images).std().item() == pytest.approx(0.2, rel=0.02)
     expected = {1: 0.15, 2: 0.1, 3: 0.05, 4: 0.0, 5: 0.0}
     for step, std in expected.items():
-        noise.on_generator_step(step, total_steps=10)
+        noise.on_generator_step(step)
         assert noise.scalars()["instance_noise_std"] == pytest.approx(std)
         if step == 2:
             assert noise.d_inputs(images).std().item() == pytest.approx(0.1, rel=0.02)
@@ -187,5 +187,5 @@ def test_instance_noise_adds_gaussian_noise_of_the_annealed_std_reaching_zero_at
 
 def test_instance_noise_without_annealing_keeps_its_std():
     noise = InstanceNoise(std=0.3, anneal_steps=None)
-    noise.on_generator_step(1000, total_steps=1000)
+    noise.on_generator_step(1000)
     assert noise.scalars()["instance_noise_std"] == 0.3

@@ -20,6 +20,7 @@ from gan_lab.regularizers import (
     WeightDecay,
 )
 from gan_lab.regularizers.consistency import flip_and_translate
+from tests.steps import d_step, g_step
 
 W = [0.5, -2.0, 1.0, 0.25, 3.0, -1.5]  # ‖w‖² = 16.5625
 
@@ -38,7 +39,7 @@ def batch(n=5, seed=0):
 
 
 def d_terms(regularizer, discriminator, real, fake):
-    return regularizer.d_terms(discriminator, real, fake, discriminator(real), discriminator(fake))
+    return regularizer.d_terms(d_step(real=real, fake=fake, discriminator=discriminator))
 
 
 NORM_W = math.sqrt(sum(w * w for w in W))
@@ -96,10 +97,10 @@ def test_dragan_perturbs_the_real_batch_by_c_std_uniform_noise(monkeypatch):
 @pytest.mark.parametrize("target", [0.9, 0.7, 1.0])
 def test_label_smoothing_term_makes_the_logistic_d_loss_a_bce_with_real_target_t(loss, target):
     real_logits, fake_logits = torch.tensor([2.0, -1.0, 0.3, 5.0]), torch.tensor([-0.5, 1.5, -3.0, 0.0])
-    term = OneSidedLabelSmoothing(target).d_terms(None, None, None, real_logits, fake_logits)["label_smoothing"]
+    term = OneSidedLabelSmoothing(target).d_terms(d_step(real_logits, fake_logits))["label_smoothing"]
     smoothed = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, target))
     smoothed = smoothed + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
-    assert (loss.d_loss(real_logits, fake_logits) + term).item() == pytest.approx(smoothed.item(), rel=1e-6)
+    assert (loss.d_loss(d_step(real_logits, fake_logits)) + term).item() == pytest.approx(smoothed.item(), rel=1e-6)
 
 
 def test_lecam_follows_eq_3_with_moving_averages_of_the_mean_outputs():
@@ -111,7 +112,7 @@ def test_lecam_follows_eq_3_with_moving_averages_of_the_mean_outputs():
         alpha_r = mean_r if alpha_r is None else 0.9 * alpha_r + 0.1 * mean_r
         alpha_f = mean_f if alpha_f is None else 0.9 * alpha_f + 0.1 * mean_f
         expected = 0.3 * (sum((r - alpha_f) ** 2 for r in real) / 2 + sum((f - alpha_r) ** 2 for f in fake) / 2)
-        term = lecam.d_terms(None, None, None, torch.tensor(real), torch.tensor(fake))["lecam"]
+        term = lecam.d_terms(d_step(torch.tensor(real), torch.tensor(fake)))["lecam"]
         assert term.item() == pytest.approx(expected, rel=1e-6)
     scalars = lecam.scalars()
     assert scalars["lecam_anchor_real"].item() == pytest.approx(alpha_r, rel=1e-6)
@@ -121,7 +122,7 @@ def test_lecam_follows_eq_3_with_moving_averages_of_the_mean_outputs():
 def test_lecam_pulls_real_outputs_towards_the_fake_anchor_without_gradient_through_the_anchors():
     lecam = LeCamRegularizer(weight=1.0)
     real, fake = torch.tensor([1.0, 3.0], requires_grad=True), torch.tensor([-1.0, 0.0], requires_grad=True)
-    lecam.d_terms(None, None, None, real, fake)["lecam"].backward()
+    lecam.d_terms(d_step(real, fake))["lecam"].backward()
     torch.testing.assert_close(real.grad, (real.detach() - (-0.5)))  # d/dr mean (r − α_F)² = (r − α_F)
     torch.testing.assert_close(fake.grad, (fake.detach() - 2.0))
 
@@ -178,19 +179,19 @@ def test_weight_decay_is_half_the_squared_l2_norm_or_the_l1_norm_of_all_paramete
 
     decay = WeightDecay(weight=1e-2, norm=2)
     decay.wrap(g, d)
-    assert decay.g_terms(None)["weight_decay_g"].item() == pytest.approx(1e-2 * l2(g) / 2, rel=1e-6)
-    assert decay.d_terms(d, None, None, None, None)["weight_decay_d"].item() == pytest.approx(1e-2 * l2(d) / 2, rel=1e-6)
+    assert decay.g_terms(g_step())["weight_decay_g"].item() == pytest.approx(1e-2 * l2(g) / 2, rel=1e-6)
+    assert decay.d_terms(d_step())["weight_decay_d"].item() == pytest.approx(1e-2 * l2(d) / 2, rel=1e-6)
 
     decay = WeightDecay(weight=0.5, norm=1, on="generator")
     decay.wrap(g, d)
-    assert decay.g_terms(None)["weight_decay_g"].item() == pytest.approx(0.5 * l1(g), rel=1e-6)
-    assert decay.d_terms(d, None, None, None, None) == {}
+    assert decay.g_terms(g_step())["weight_decay_g"].item() == pytest.approx(0.5 * l1(g), rel=1e-6)
+    assert decay.d_terms(d_step()) == {}
 
 
 def test_l2_weight_decay_gradient_is_weight_times_theta():
     d = nn.Linear(3, 2)
     decay = WeightDecay(weight=0.1, on=["discriminator"])
     decay.wrap(nn.Identity(), d)
-    decay.d_terms(d, None, None, None, None)["weight_decay_d"].backward()
+    decay.d_terms(d_step())["weight_decay_d"].backward()
     torch.testing.assert_close(d.weight.grad, 0.1 * d.weight.detach())
     torch.testing.assert_close(d.bias.grad, 0.1 * d.bias.detach())
