@@ -36,7 +36,3 @@ def write_results(run_dir: Path, results: dict[str, Any]) -> Path:
     tmp.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
     os.replace(tmp, path)
     return path
-
-
-def read_results(run_dir: Path) -> dict[str, Any]:
-    return json.loads((Path(run_dir) / RESULTS_FILE).read_text())

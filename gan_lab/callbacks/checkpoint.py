@@ -22,12 +22,12 @@ class GeneratorStepCheckpoint(Callback):
     and renamed into place, so a kill during saving never leaves a truncated checkpoint.
     """
 
-    def __init__(self, dirpath: str, every: int | None = None, num_checkpoints: int = 10, save_periodic: bool = True):
+    def __init__(self, dirpath: str, every: int | None = None, num_checkpoints: int = 10):
         if every is not None and every < 0:
             raise ValueError(f"log.checkpoint_every must be >= 0 or null, got {every}")
         if num_checkpoints < 1:
             raise ValueError(f"log.num_checkpoints must be >= 1, got {num_checkpoints}")
-        self.dirpath, self.every, self.save_periodic = Path(dirpath), every, save_periodic
+        self.dirpath, self.every = Path(dirpath), every
         self.num_checkpoints = num_checkpoints
         self.last_saved_step = -1
 
@@ -57,15 +57,11 @@ class GeneratorStepCheckpoint(Callback):
     def save(self, trainer: pl.Trainer, step: int) -> None:
         for logger in trainer.loggers:  # scalars up to this step reach the disk before the checkpoint does,
             logger.save()  # so a resumed run's log has no gap
-        last = self.dirpath / "last.ckpt"
-        if self.save_periodic:  # serialised once, then copied
-            periodic = self.dirpath / f"g_step={step:06d}.ckpt"
-            atomic_save_checkpoint(trainer, periodic)
-            if trainer.is_global_zero:
-                atomic_copy(periodic, last)
-            trainer.strategy.barrier("gan_lab_last_checkpoint")
-        else:
-            atomic_save_checkpoint(trainer, last)
+        periodic = self.dirpath / f"g_step={step:06d}.ckpt"
+        atomic_save_checkpoint(trainer, periodic)  # serialised once, then copied to last.ckpt
+        if trainer.is_global_zero:
+            atomic_copy(periodic, self.dirpath / "last.ckpt")
+        trainer.strategy.barrier("gan_lab_last_checkpoint")
         self.last_saved_step = step
 
 
