@@ -7,6 +7,8 @@ import copy
 import torch
 from torch import Tensor, nn
 
+from gan_lab.settings import check_ema_decay
+
 
 class ExponentialMovingAverage(nn.Module):
     """θ_ema ← d·θ_ema + (1 − d)·θ after every generator step, with the warm-up
@@ -21,8 +23,9 @@ class ExponentialMovingAverage(nn.Module):
 
     def __init__(self, network: nn.Module, decay: float = 0.999):
         super().__init__()
-        if not 0.0 < decay < 1.0:
-            raise ValueError(f"train.ema_decay must be in (0, 1) for an EMA, got {decay}")
+        check_ema_decay(decay)
+        if decay == 0:
+            raise ValueError("train.ema_decay=0 turns the EMA off: build no ExponentialMovingAverage")
         self.decay = decay
         self.module = copy.deepcopy(network).requires_grad_(False)
         self._pairs: tuple[list[Tensor], list[Tensor], list[Tensor], list[Tensor]] | None = None

@@ -16,6 +16,7 @@ import torch
 from omegaconf import DictConfig
 from torchvision.utils import save_image
 
+from gan_lab.checkpoint_upgrade import upgrade_hyperparameters
 from gan_lab.errors import exit_on_user_error
 from gan_lab.module import GANModule
 from gan_lab.resume import checkpoint_summary
@@ -28,9 +29,12 @@ def load_module(ckpt: str | Path, device: str = "cpu") -> GANModule:
     path = Path(ckpt)
     if not path.is_file():
         raise FileNotFoundError(f"ckpt={str(path)!r}: no such checkpoint file")
-    checkpoint_summary(path)  # a truncated or foreign file is refused by name, before Lightning reads it
-    module = GANModule.load_from_checkpoint(path, map_location=device, weights_only=True)
-    return module.eval()
+    checkpoint_summary(path)  # a truncated or foreign file is refused by name, before it is read whole
+    checkpoint = torch.load(path, map_location=device, weights_only=True)
+    module = GANModule(**upgrade_hyperparameters(checkpoint["hyper_parameters"]))  # older checkpoints too
+    module.on_load_checkpoint(checkpoint)  # as Lightning's load_from_checkpoint: step, regularizer state
+    module.load_state_dict(checkpoint["state_dict"])
+    return module.to(device).eval()
 
 
 def generate(ckpt: str | Path, n: int, out: str | Path, batch_size: int = 256, seed: int = 0, device: str = "cpu") -> Path:

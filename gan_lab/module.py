@@ -18,6 +18,7 @@ from gan_lab.compat import attached_trainer, logging_now, set_logger_step_on_res
 from gan_lab.divergence import DivergenceMonitor
 from gan_lab.ema import ExponentialMovingAverage
 from gan_lab.regularizers.base import build_regularizer, lazy_terms
+from gan_lab.settings import TrainSettings
 from gan_lab.step import DStep, GStep
 
 
@@ -38,9 +39,11 @@ class GANModule(pl.LightningModule):
 
     Every component is given as a config dict with a `_target_` (what Hydra composed from
     `conf/`), so a checkpoint carries what it needs to rebuild the networks; `dataset` (the data
-    module's config) is only recorded, so that a checkpoint can be evaluated on its own data. Per training batch:
-    `n_critic` D steps, each on its own slice of the real batch, then one G step; an exponential
-    moving average of G's weights (`ema_decay`, 0 = off) is what samples and evaluation use.
+    module's config) is only recorded, so that a checkpoint can be evaluated on its own data.
+    `train` holds the training settings (`gan_lab/settings.py`'s `TrainSettings`, as a plain dict;
+    checked by the same code as the command line's). Per training batch: `train.n_critic` D steps,
+    each on its own slice of the real batch, then one G step; an exponential moving average of G's
+    weights (`train.ema_decay`, 0 = off) is what samples and evaluation use.
     """
 
     def __init__(
@@ -54,23 +57,15 @@ class GANModule(pl.LightningModule):
         augmentation: dict | None = None,
         regularizers: dict[str, dict] | None = None,
         corruption: dict | None = None,
-        n_critic: int = 1,
-        ema_decay: float = 0.999,
+        train: dict | None = None,
         dataset: dict | None = None,
-        channels_last: bool | str = "auto",
-        compile: dict | None = None,
     ):
         super().__init__()
-        if n_critic < 1:
-            raise ValueError(f"train.n_critic must be >= 1, got {n_critic}")
-        if not 0.0 <= ema_decay < 1.0:
-            raise ValueError(f"train.ema_decay must be in [0, 1), got {ema_decay}")
-        if channels_last not in ("auto", True, False):
-            raise ValueError(f"train.channels_last must be auto, true or false, got {channels_last!r}")
+        self.settings = TrainSettings.from_dict(train)
         self.save_hyperparameters()
         self.automatic_optimization = False
         self.sample_shape = tuple(int(s) for s in sample_shape)
-        self.n_critic = n_critic
+        self.n_critic = self.settings.n_critic
 
         self.generator: nn.Module = instantiate(generator, shape=self.sample_shape)
         self.discriminator: nn.Module = instantiate(discriminator, shape=self.sample_shape)
@@ -81,7 +76,8 @@ class GANModule(pl.LightningModule):
         for regularizer in self.regularizers:
             regularizer.wrap(self.generator, self.discriminator)
 
-        self.ema = ExponentialMovingAverage(self.generator, ema_decay) if ema_decay > 0 else None
+        decay = self.settings.ema_decay
+        self.ema = ExponentialMovingAverage(self.generator, decay) if decay > 0 else None
         self.generator_steps = 0
         self.divergence = DivergenceMonitor()
         self._hook_scalars: dict[str, Any] = {}
@@ -232,14 +228,15 @@ class GANModule(pl.LightningModule):
         """Channels-last memory format and torch.compile, once the training device is known."""
         trainer = attached_trainer(self)
         device = trainer.strategy.root_device if trainer is not None else self.device
-        requested = self.hparams.channels_last
+        requested = self.settings.channels_last
         convolutional = len(self.sample_shape) == 3 and any(isinstance(m, nn.Conv2d) for m in self.modules())
         self.channels_last = convolutional and (requested is True or (requested == "auto" and device.type == "cuda"))
         if self.channels_last:  # NHWC: what tensor cores' convolution kernels read fastest
             for network in (self.generator, self.discriminator, self.sampling_generator):
                 network.to(memory_format=torch.channels_last)
-        options = dict(self.hparams.compile or {})
-        if options.pop("enabled", False) and not self._training_forward:
+        compile_settings = self.settings.compile
+        if compile_settings.enabled and not self._training_forward:
+            options = {"backend": compile_settings.backend, "mode": compile_settings.mode}
             options = {key: value for key, value in options.items() if value is not None}
             self._training_forward = {
                 "generator": torch.compile(self.generator, **options),

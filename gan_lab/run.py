@@ -65,11 +65,8 @@ def build_module(cfg: DictConfig, sample_shape) -> GANModule:
         augmentation=plain(cfg.get("augmentation")),
         regularizers=plain(cfg.get("regularizer")) or {},
         corruption=plain(cfg.get("corruption")),
-        n_critic=cfg.train.n_critic,
-        ema_decay=cfg.train.ema_decay,
+        train=plain(cfg.train),
         dataset=plain(cfg.dataset),
-        channels_last=cfg.train.get("channels_last", "auto"),
-        compile=plain(cfg.train.get("compile")),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from omegaconf import OmegaConf
 
 from gan_lab.settings import check_settings
 from tests.conftest import FAST, run_cli
@@ -15,8 +16,7 @@ from tests.conftest import FAST, run_cli
         ("train.batch_size=0", "train.batch_size must be an integer >= 1, got 0"),
         ("train.batch_size=-8", "train.batch_size must be an integer >= 1, got -8"),
         ("train.steps=0", "train.steps must be an integer >= 1, got 0"),
-        ("train.steps=2.5", "train.steps must be an integer >= 1, got 2.5"),
-        ("train.ema_decay=1", "train.ema_decay must be a number in [0, 1) (0 turns the EMA off), got 1"),
+        ("train.ema_decay=1", "train.ema_decay must be a number in [0, 1) (0 turns the EMA off), got 1.0"),
         ("optimizer.lr_d=0", "optimizer.lr_d must be a number > 0, got 0"),
         ("optimizer.lr_g=-1e-4", "optimizer.lr_g must be a number > 0, got -0.0001"),
         ("log.every=0", "log.every must be an integer >= 1, got 0"),
@@ -43,3 +43,31 @@ def test_n_critic_zero_on_the_command_line_fails_before_training_naming_n_critic
     assert "train.n_critic must be an integer >= 1, got 0" in proc.stderr
     assert "train.batch_size must" not in proc.stderr  # not a misleading message about batch × n_critic
     assert not (run_dir / "checkpoints").exists() and not (run_dir / "csv").exists()  # nothing was trained
+
+
+def test_a_value_of_the_wrong_type_fails_when_the_config_is_composed_naming_the_key(compose_cfg):
+    """train.* and log.* are typed (gan_lab/settings.py, registered in Hydra's ConfigStore)."""
+    from hydra.errors import ConfigCompositionException
+
+    with pytest.raises(ConfigCompositionException) as info:
+        compose_cfg("train.steps=2.5")
+    assert "train.steps" in str(info.value) + str(info.value.__cause__)
+
+
+def test_every_training_setting_reaches_the_module_without_a_hand_mapping(compose_cfg):
+    from gan_lab.run import build_module
+
+    cfg = compose_cfg("train.n_critic=3", "train.ema_decay=0", "train.channels_last=true", "train.compile.mode=max-autotune")
+    module = build_module(cfg, (1, 32, 32))
+    assert (module.settings.n_critic, module.settings.ema_decay, module.ema) == (3, 0.0, None)
+    assert module.settings.channels_last is True and module.settings.compile.mode == "max-autotune"
+    assert module.hparams.train == OmegaConf.to_container(cfg.train)  # what a checkpoint records
+
+
+def test_the_module_refuses_an_unknown_or_out_of_range_training_setting_with_the_same_checks():
+    from gan_lab.settings import TrainSettings
+
+    with pytest.raises(ValueError, match=r"train.n_critic must be an integer >= 1, got 0"):
+        TrainSettings.from_dict({"n_critic": 0})
+    with pytest.raises(ValueError, match=r"train.ncritic is not a training setting"):
+        TrainSettings.from_dict({"ncritic": 5})

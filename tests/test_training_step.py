@@ -39,7 +39,7 @@ class RecordingLoss(NonSaturatingLoss):
         return super().g_loss(step)
 
 
-def tiny_module(**overrides) -> GANModule:
+def tiny_module(n_critic: int = 1, **overrides) -> GANModule:
     options = dict(
         sample_shape=[2],
         generator={"_target_": "gan_lab.models.MLPGenerator", "latent_dim": 3, "width": 8, "depth": 1},
@@ -49,7 +49,7 @@ def tiny_module(**overrides) -> GANModule:
             "generator": {"_target_": "torch.optim.SGD", "_partial_": True, "lr": 0.1},
             "discriminator": {"_target_": "torch.optim.SGD", "_partial_": True, "lr": 0.1},
         },
-        ema_decay=0.0,
+        train={"n_critic": n_critic, "ema_decay": 0.0},
     )
     return GANModule(**(options | overrides))
 

@@ -10,6 +10,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import Callback
 
 from gan_lab.callbacks.schedule import due
+from gan_lab.settings import check_integer
 
 
 class GeneratorStepCheckpoint(Callback):
@@ -23,10 +24,8 @@ class GeneratorStepCheckpoint(Callback):
     """
 
     def __init__(self, dirpath: str, every: int | None = None, num_checkpoints: int = 10):
-        if every is not None and every < 0:
-            raise ValueError(f"log.checkpoint_every must be >= 0 or null, got {every}")
-        if num_checkpoints < 1:
-            raise ValueError(f"log.num_checkpoints must be >= 1, got {num_checkpoints}")
+        check_integer(every, "log.checkpoint_every", 0, nullable=True)
+        check_integer(num_checkpoints, "log.num_checkpoints", 1)
         self.dirpath, self.every = Path(dirpath), every
         self.num_checkpoints = num_checkpoints
         self.last_saved_step = -1

@@ -8,6 +8,8 @@ import pytorch_lightning as pl
 import torch
 from torch import Tensor, nn
 
+from gan_lab.settings import check_integer
+
 RESUME_SEED_STRIDE = 7919  # a resumed run's data streams use seed + stride × (times resumed)
 RANK_SEED_STRIDE = 104729  # and DDP rank r's use seed + stride × r
 
@@ -29,10 +31,8 @@ class GANDataModule(pl.LightningDataModule):
 
     def __init__(self, batch_size: int = 64, num_batches: int = 1, seed: int = 0, corruption: nn.Module | None = None):
         super().__init__()
-        if batch_size < 1:
-            raise ValueError(f"train.batch_size must be >= 1, got {batch_size}")
-        if num_batches < 1:
-            raise ValueError(f"train.steps must be >= 1, got {num_batches}")
+        check_integer(batch_size, "train.batch_size", 1)
+        check_integer(num_batches, "train.steps", 1)
         self.batch_size, self.num_batches, self.seed = batch_size, num_batches, seed
         self.corruption = corruption if corruption is not None and getattr(corruption, "level", 0) > 0 else None
         self.corruption_rng: torch.Generator | None = None
