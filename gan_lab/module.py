@@ -115,8 +115,10 @@ class GANModule(pl.LightningModule):
                 fake = self.run_generator(latents)
             real_in, fake_in = self.d_view_of_real(real), self.d_view_of_fake(fake)
             step = DStep(
-                real=real_in, fake=fake_in, real_logits=self.run_discriminator(real_in), fake_logits=self.run_discriminator(fake_in),
-                latents=latents, generator=self.generator, discriminator=self.discriminator, g_step=self.generator_steps, d_step=d_step,
+                real=real_in, fake=fake_in,
+                real_logits=self.run_discriminator(real_in), fake_logits=self.run_discriminator(fake_in),
+                latents=latents, generator=self.generator, discriminator=self.discriminator,
+                g_step=self.generator_steps, d_step=d_step,
             )  # fmt: skip
             terms = {"d_loss": self.loss.d_loss(step)} | self.regularizer_terms("d_terms", step, d_step)
             total = sum(terms.values())

@@ -36,6 +36,10 @@ def context_for(group: str, option: str, tmp_path, monkeypatch) -> list[str]:
         write_cifar10(tmp_path / "data", cifar_arrays())
         allow_synthetic_cifar10(monkeypatch)
         return [f"dataset.root={tmp_path / 'data'}"]
+    if group == "dataset" and option == "stacked_digits":
+        # its held-out split is 10,000 stacks; scoring 500 of them is enough to show the evaluation
+        # runs (the 10,000-sample protocol is tested in tests/metrics/test_evaluator.py)
+        return ["eval.num_samples=500"]
     if group == "dataset" and option == "image_folder":
         write_random_images(tmp_path / "images", n=10)
         # unlabelled images: no domain classifier to evaluate with (eval.backbone=inception needs weights)

@@ -130,7 +130,11 @@ def test_presets_sweep_three_seeds_and_their_members_compose(preset, tmp_path):
         member = compose("config", overrides=[f"experiment={preset}", *first_member, *FAST,
                                               f"paths.output_dir={tmp_path}"])
     module = build_module(member, build_datamodule(member).sample_shape)
-    assert module.generator is not None
+    # the member's swept choices reach the module: its loss, its regularizers (the loss's own first), n_critic
+    assert type(module.loss).__name__ == member.loss._target_.rsplit(".", 1)[1]
+    brought = list(member.loss.get("regularizers") or {})
+    assert [r.name for r in module.regularizers] == brought + list(member.get("regularizer") or {})
+    assert module.n_critic == member.train.n_critic
 
 
 def test_the_noise_sweep_varies_levels_ambient_and_seeds():

@@ -31,9 +31,16 @@ def test_an_out_of_range_setting_is_named_with_its_allowed_values(override, mess
     assert str(info.value) == message
 
 
-def test_the_defaults_and_the_fast_test_settings_pass(compose_cfg):
-    check_settings(compose_cfg(fast=False))
-    check_settings(compose_cfg())
+def test_the_defaults_are_the_settings_dataclasses_and_pass_the_checks(compose_cfg):
+    from gan_lab.settings import LogSettings, TrainSettings
+
+    defaults = compose_cfg(fast=False)
+    check_settings(defaults)  # raises on a bad value
+    assert OmegaConf.to_object(defaults.train) == TrainSettings()  # one place for a default: the dataclass
+    assert OmegaConf.to_object(defaults.log) == LogSettings()
+    fast = compose_cfg()
+    check_settings(fast)
+    assert (fast.train.steps, fast.train.batch_size) == (4, 8)
 
 
 def test_n_critic_zero_on_the_command_line_fails_before_training_naming_n_critic(tmp_path):

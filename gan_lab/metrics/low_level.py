@@ -47,19 +47,12 @@ def _hann(size: int, like: Tensor) -> Tensor:
 
 
 def _binomial_blur(x: Tensor, dilation: int) -> Tensor:
-    """Separable 5-tap binomial blur with holes of `dilation` pixels, edges replicated; same size."""
-    channels = x.shape[1]
-    kernel = torch.tensor(BINOMIAL_5, dtype=x.dtype, device=x.device)
+    """Separable 5-tap binomial blur with holes of `dilation` pixels, edges replicated; same size.
+    Written as weighted sums of shifted views (five per axis), which is faster on a CPU than a
+    grouped, dilated convolution."""
     pad = 2 * dilation
-    vertical = kernel.view(1, 1, 5, 1).expand(channels, 1, 5, 1)
-    horizontal = kernel.view(1, 1, 1, 5).expand(channels, 1, 1, 5)
-    x = F.conv2d(_replicate(x, [0, 0, pad, pad]), vertical, dilation=(dilation, 1), groups=channels)
-    return F.conv2d(_replicate(x, [pad, pad, 0, 0]), horizontal, dilation=(1, dilation), groups=channels)
-
-
-def _replicate(x: Tensor, pad: list[int]) -> Tensor:
-    """Replicate padding of any width (F.pad's replicate mode, by edge indexing for widths beyond the image)."""
-    left, right, top, bottom = pad
-    rows = torch.arange(-top, x.shape[-2] + bottom, device=x.device).clamp(0, x.shape[-2] - 1)
-    cols = torch.arange(-left, x.shape[-1] + right, device=x.device).clamp(0, x.shape[-1] - 1)
-    return x[..., rows, :][..., cols]
+    height, width = x.shape[-2:]
+    rows = F.pad(x, [0, 0, pad, pad], mode="replicate")
+    x = sum(w * rows[..., k * dilation : k * dilation + height, :] for k, w in enumerate(BINOMIAL_5))
+    cols = F.pad(x, [pad, pad, 0, 0], mode="replicate")
+    return sum(w * cols[..., k * dilation : k * dilation + width] for k, w in enumerate(BINOMIAL_5))
