@@ -60,7 +60,10 @@ def test_every_group_has_options():
 
 @pytest.mark.parametrize("group, option", OPTIONS, ids=[f"{g}={o}" for g, o in OPTIONS])
 def test_option_composes_and_trains_a_few_steps(group, option, compose_cfg, tmp_path, monkeypatch):
-    cfg = compose_cfg(f"{group}={option}", *context_for(group, option, tmp_path, monkeypatch))
+    # the evaluation meets a new dataset or model; for every other option it is the same code, tested
+    # elsewhere, and it would be three quarters of this test's time
+    scored = [] if group in ("dataset", "model") else ["eval.enabled=false"]
+    cfg = compose_cfg(f"{group}={option}", *context_for(group, option, tmp_path, monkeypatch), *scored)
     results = train(cfg)
     assert results["status"] == "completed"
     assert results["steps"] == cfg.train.steps
