@@ -14,6 +14,8 @@ import torch
 from PIL import Image
 from torch import Tensor
 
+from gan_lab.metrics.evaluator import count_non_finite
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 GREY_MODES = ("1", "L", "LA", "I", "I;16")  # PIL image modes with one colour channel
 
@@ -132,7 +134,7 @@ def _to_model_range(array: np.ndarray, path: Path) -> Tensor:
         unit = torch.from_numpy(np.ascontiguousarray(array)).float() / 255
     elif np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer):
         unit = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
-        bad = int((~torch.isfinite(unit.flatten(1))).any(1).sum())
+        bad = count_non_finite(unit)
         if bad:
             raise SampleFileError(f"samples={str(path)!r}: {bad} of {len(unit)} samples contain NaN or infinite values")
         low, high = unit.min().item(), unit.max().item()

@@ -34,14 +34,15 @@ def main() -> None:
         evaluator.setup()
     n = next(iter(evaluators.values())).num_samples
     clean = dm.train_data[torch.randperm(len(dm.train_data), generator=torch.Generator().manual_seed(1))[:n]]
-    tables = {w: sensitivity_table(ev, clean) for w, ev in evaluators.items()}
+    floors = {w: ev.floor()["fid_floor"] for w, ev in evaluators.items()}
+    tables = {w: sensitivity_table(ev, clean, floor=floors[w]) for w, ev in evaluators.items()}
     header = " | ".join(f"FID / floor, weight {w}" for w in args.weights)
     print(f"| change | level | {header} |")
     print("| --- | --- |" + " --- |" * len(args.weights))
     for i, (name, level, _) in enumerate(next(iter(tables.values()))):
         print(f"| {name} | {level:g} | " + " | ".join(f"{tables[w][i][2]:.2f}" for w in args.weights) + " |")
-    floors = ", ".join(f"weight {w}: {ev.floor()['fid_floor']:.3f}" for w, ev in evaluators.items())
-    print(f"\nfid_floor ({n} training vs {n} held-out digits): {floors}; {time.time() - started:.0f} s")
+    floors_text = ", ".join(f"weight {w}: {f:.3f}" for w, f in floors.items())
+    print(f"\nfid_floor ({n} training vs {n} held-out digits): {floors_text}; {time.time() - started:.0f} s")
 
 
 if __name__ == "__main__":

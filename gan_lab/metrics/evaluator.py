@@ -186,9 +186,14 @@ class NonFiniteSamples(ValueError):
     """Samples (or their features) hold NaN or infinite values; the message says how many."""
 
 
+def count_non_finite(values: Tensor) -> int:
+    """How many rows (samples) of `values` hold a NaN or an infinity."""
+    return int((~torch.isfinite(values.detach().flatten(1))).any(1).sum()) if len(values) else 0
+
+
 def check_finite(values: Tensor, what: str) -> None:
     """Raise `NonFiniteSamples` naming how many of the rows of `values` are not all finite."""
-    bad = int((~torch.isfinite(values.detach().flatten(1))).any(1).sum()) if len(values) else 0
+    bad = count_non_finite(values)
     if bad:
         raise NonFiniteSamples(f"{bad} of {len(values)} {what} contain NaN or infinite values; no metric is defined")
 

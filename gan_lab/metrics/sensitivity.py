@@ -34,10 +34,12 @@ def shift_images(images: Tensor, dx: int, dy: int, fill: float = -1.0) -> Tensor
     return padded[..., pad - dy : pad - dy + height, pad - dx : pad - dx + width]
 
 
-def sensitivity_table(evaluator: Evaluator, clean: Tensor, seed: int = 4) -> list[tuple[str, float, float]]:
+def sensitivity_table(
+    evaluator: Evaluator, clean: Tensor, seed: int = 4, floor: float | None = None
+) -> list[tuple[str, float, float]]:
     """(name, level, FID / fid_floor) for another real sample (`clean`), each shift and each
-    corruption at each level applied to `clean`."""
-    floor = evaluator.floor()["fid_floor"]
+    corruption at each level applied to `clean`. `floor`: the evaluator's FID floor, if known."""
+    floor = evaluator.floor()["fid_floor"] if floor is None else floor
 
     def ratio(images: Tensor) -> float:
         return evaluator.evaluate(images)["fid"] / floor
