@@ -6,9 +6,10 @@ says which, instead of a run breaking somewhere in the middle of the tree.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytorch_lightning as pl
+if TYPE_CHECKING:  # the report imports this module, and needs neither torch nor Lightning
+    import pytorch_lightning as pl
 
 # Hydra's default sweeper, as multirun.yaml names it.
 BASIC_SWEEPER_TARGET = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
@@ -56,3 +57,4 @@ def attached_trainer(module: pl.LightningModule) -> pl.Trainer | None:
     """The module's Trainer, or None outside a fit. The public `module.trainer` raises when the
     module is not attached, and GANModule is also used without one (tests, evaluation)."""
     return module._trainer
+

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from gan_lab.datasets import GANDataModule
 from gan_lab.divergence import TrainingDiverged
-from gan_lab.errors import exit_on_user_error
+from gan_lab.errors import exit_on_user_error, user_error_message
 from gan_lab.module import GANModule
 from gan_lab.results import scalar_metrics, write_results
 from gan_lab.resume import CHECKPOINT, checkpoint_summary, read_scalar_log, restore_scalar_log
@@ -114,7 +114,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         log.error("%s", err)
     except BaseException as err:
         results["status"] = "failed"
-        results["error"] = f"{type(err).__name__}: {err}"
+        # a user's mistake is recorded in the words the command line prints; a bug with its type
+        message = user_error_message(err, dict(HydraConfig.get().runtime.choices) if HydraConfig.initialized() else None)
+        results["error"] = message or f"{type(err).__name__}: {err}"
         raise
     finally:
         results["steps"] = module.generator_steps if module is not None else 0

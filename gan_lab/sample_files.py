@@ -33,7 +33,8 @@ def read_samples(path: str | Path, sample_shape: tuple[int, ...]) -> Tensor:
     if path.is_dir():
         if len(sample_shape) != 3:
             raise SampleFileError(
-                f"samples={str(path)!r}: a folder of images, but the dataset's samples are points of shape {tuple(sample_shape)}; give a .npy file"
+                f"samples={str(path)!r}: a folder of images, but the dataset's samples are points of shape "
+                f"{tuple(sample_shape)}; give a .npy file"
             )
         return _to_model_range(_read_image_folder(path, sample_shape), path)
     if path.suffix not in (".npy", ".npz"):

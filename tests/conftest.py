@@ -53,6 +53,16 @@ def run_cli(args: list[str], cwd: Path, env: dict | None = None, module: str = "
     )
 
 
+def start_cli(args: list[str], cwd: Path, env: dict | None = None, module: str = "gan_lab") -> subprocess.Popen:
+    """Start `python -m <module> <args>` without waiting (stdout discarded, stderr piped as text), to
+    run several command lines at once."""
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    return subprocess.Popen(
+        [sys.executable, "-m", module, *args], cwd=cwd, env=full_env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
 @pytest.fixture
 def compose_cfg(tmp_path):
     def _compose(*overrides: str, fast: bool = True) -> DictConfig:

@@ -327,3 +327,11 @@ def test_unknown_metric_and_missing_dir_raise_errors_naming_them(sweep, tmp_path
         build_report([sweep_dir], out=tmp_path / "out", metrics=["fdi"])
     with pytest.raises(ReportError, match=str(tmp_path / "nowhere")):
         build_report([tmp_path / "nowhere"], out=tmp_path / "out")
+
+
+def test_the_report_needs_neither_torch_nor_lightning():
+    # `python -m gan_lab.report` starts in a second, and runs where only the results were copied
+    code = "import sys, gan_lab.report; print(sorted(m for m in ('torch', 'pytorch_lightning') if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from gan_lab.resume import checkpoint_summary
+from gan_lab.resume import checkpoint_summary, latest_run_with_overrides
 from gan_lab.run import build_module, train
 from tests.conftest import FAST, run_cli
 
@@ -38,8 +38,13 @@ def second_checkpoint(run_dirs: Path, pattern: str) -> Path | None:
 
 
 def start_and_kill_after_second_checkpoint(args: list[str], cwd: Path, run_dirs: Path, pattern: str) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "gan_lab", *args], cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gan_lab", *args],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     deadline = time.time() + 240
     while second_checkpoint(run_dirs, pattern) is None and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)
@@ -48,18 +53,13 @@ def start_and_kill_after_second_checkpoint(args: list[str], cwd: Path, run_dirs:
     assert second_checkpoint(run_dirs, pattern) is not None, "the run never reached its second checkpoint"
 
 
-@pytest.mark.parametrize("how", ["run_dir", "auto"])
-def test_a_run_killed_with_sigkill_resumes_to_exactly_its_steps_with_each_step_logged_once(how, tmp_path):
+def test_a_run_killed_with_sigkill_resumes_to_exactly_its_steps_with_each_step_logged_once(tmp_path):
     args = [*FAST, f"train.steps={STEPS}", f"log.checkpoint_every={EVERY}", "log.every=1"]
-    if how == "run_dir":
-        run_dir = tmp_path / "run"
-        start_and_kill_after_second_checkpoint([*args, f"hydra.run.dir={run_dir}"], tmp_path, tmp_path, "run")
-        proc = run_cli([*args, f"resume={run_dir}"], cwd=tmp_path)
-    else:  # the newest run of the same command below ./outputs
-        start_and_kill_after_second_checkpoint(args, tmp_path, tmp_path / "outputs", "*/*")
-        (run_dir,) = (tmp_path / "outputs").glob("*/*")
-        proc = run_cli([*args, "resume=auto"], cwd=tmp_path)
-        assert list((tmp_path / "outputs").glob("*/*")) == [run_dir]  # continued there, no new run directory
+    # resume=auto: the newest run of the same command below ./outputs (which resume=RUN_DIR names)
+    start_and_kill_after_second_checkpoint(args, tmp_path, tmp_path / "outputs", "*/*")
+    (run_dir,) = (tmp_path / "outputs").glob("*/*")
+    proc = run_cli([*args, "resume=auto"], cwd=tmp_path)
+    assert list((tmp_path / "outputs").glob("*/*")) == [run_dir]  # continued there, no new run directory
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads((run_dir / "results.json").read_text())
     assert (results["status"], results["steps"]) == ("completed", STEPS)
@@ -71,12 +71,23 @@ def test_a_run_killed_with_sigkill_resumes_to_exactly_its_steps_with_each_step_l
     assert last["generator_steps"] == STEPS
 
 
-def test_resume_names_a_run_dir_without_checkpoint_in_one_line(tmp_path):
-    proc = run_cli([*FAST, f"resume={tmp_path / 'nowhere'}"], cwd=tmp_path)
-    assert proc.returncode != 0
-    assert proc.stderr.strip() == (
-        f"gan_lab: resume={tmp_path / 'nowhere'}: there is no checkpoints/last.ckpt in '{tmp_path / 'nowhere'}' to resume from"
-    )
+def test_resume_auto_picks_the_newest_run_of_the_same_command_that_has_a_checkpoint(tmp_path):
+    def run(name: str, overrides: list[str], checkpoint: bool, age_s: float) -> Path:
+        run_dir = tmp_path / "outputs" / "2026-12-01" / name
+        (run_dir / ".hydra").mkdir(parents=True)
+        (run_dir / ".hydra" / "overrides.yaml").write_text("".join(f"- {item}\n" for item in overrides))
+        if checkpoint:
+            (run_dir / "checkpoints").mkdir()
+            (run_dir / "checkpoints" / "last.ckpt").write_bytes(b"")
+            os.utime(run_dir / "checkpoints" / "last.ckpt", (time.time() - age_s,) * 2)
+        return run_dir
+
+    older = run("10-00-00", ["loss=hinge", "seed=1"], checkpoint=True, age_s=100)
+    newer = run("11-00-00", ["seed=1", "loss=hinge", "resume=auto"], checkpoint=True, age_s=10)  # order and resume= do not matter
+    run("12-00-00", ["loss=hinge", "seed=1"], checkpoint=False, age_s=0)  # nothing to resume from
+    run("13-00-00", ["loss=hinge", "seed=2"], checkpoint=True, age_s=0)  # another command
+    assert latest_run_with_overrides(["loss=hinge", "seed=1"], tmp_path / "outputs") == newer != older
+    assert latest_run_with_overrides(["loss=ns"], tmp_path / "outputs") is None
 
 
 def test_resume_and_generate_refuse_a_truncated_checkpoint_by_name(tmp_path):

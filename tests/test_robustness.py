@@ -48,30 +48,6 @@ def test_ambient_training_shows_d_generated_images_through_the_same_corruption(c
     assert torch.equal(fake.grad, torch.ones_like(fake))
 
 
-def test_a_corruption_on_two_dimensional_points_is_refused_by_name(tmp_path):
-    proc = run_cli([*FAST, "dataset=ring8", "corruption=blur", f"hydra.run.dir={tmp_path}"], cwd=REPO)
-    assert proc.returncode != 0
-    assert "corruption=blur applies to images" in proc.stderr and "dataset=ring8" in proc.stderr
-
-
-def test_a_negative_level_fails_within_seconds_even_with_the_default_clean_environment(tmp_path):
-    proc = run_cli([*FAST, "corruption.level=-1", f"hydra.run.dir={tmp_path}"], cwd=REPO)
-    assert proc.returncode != 0
-    assert "corruption.level must be in [0, inf) for none, got -1" in proc.stderr
-
-
-@pytest.mark.parametrize("override, message", [
-    ("corruption.level=-1", "corruption.level must be in [0, inf) for gaussian, got -1"),
-    ("corruption.level=1.5", None),
-])
-def test_out_of_range_levels_fail_before_training_naming_the_key(override, message, tmp_path):
-    group = "corruption=gaussian" if message else "corruption=missing"
-    proc = run_cli([*FAST, group, override, f"hydra.run.dir={tmp_path}"], cwd=REPO)
-    assert proc.returncode != 0
-    assert (message or "corruption.level must be in [0, 1] for missing, got 1.5") in proc.stderr
-    assert json.loads((tmp_path / "results.json").read_text())["steps"] == 0
-
-
 def test_a_diverging_run_stops_cleanly_says_so_and_keeps_its_last_good_checkpoint(compose_cfg, tmp_path):
     cfg = compose_cfg("loss._target_=tests.nan_injection.NaNAfterLoss", "+loss.after=3", "train.steps=6")
     results = train(cfg)
@@ -95,8 +71,15 @@ def test_an_ema_generator_whose_samples_are_nan_stops_the_run_as_diverged_at_tha
 
 def test_a_sweep_carries_on_past_diverged_and_failed_members(tmp_path):
     proc = run_cli(
-        ["-m", *FAST, "train.steps=6", "loss._target_=tests.nan_injection.NaNAfterLoss", "+loss.after=3,1000",
-         "optimizer.lr_d=0.0002,-1", f"hydra.sweep.dir={tmp_path}"],
+        [
+            "-m",
+            *FAST,
+            "train.steps=6",
+            "loss._target_=tests.nan_injection.NaNAfterLoss",
+            "+loss.after=3,1000",
+            "optimizer.lr_d=0.0002,-1",
+            f"hydra.sweep.dir={tmp_path}",
+        ],
         cwd=REPO,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -113,8 +96,10 @@ def test_a_sweep_carries_on_past_diverged_and_failed_members(tmp_path):
 
 
 def test_a_single_diverged_run_exits_non_zero_with_the_advice(tmp_path):
-    proc = run_cli([*FAST, "train.steps=6", "loss._target_=tests.nan_injection.NaNAfterLoss", "+loss.after=3",
-                    f"hydra.run.dir={tmp_path}"], cwd=REPO)
+    proc = run_cli(
+        [*FAST, "train.steps=6", "loss._target_=tests.nan_injection.NaNAfterLoss", "+loss.after=3", f"hydra.run.dir={tmp_path}"],
+        cwd=REPO,
+    )
     assert proc.returncode == 3
     assert "training diverged: d_loss became non-finite by generator step 4" in proc.stderr
 
@@ -127,8 +112,7 @@ def test_presets_sweep_three_seeds_and_their_members_compose(preset, tmp_path):
         assert params.seed == "0,1,2"
         assert preset in cfg.hydra.sweep.dir  # the sweep (and its W&B group) is named after the preset
         first_member = [f"{key}={str(values).split(',')[-1]}" for key, values in params.items()]
-        member = compose("config", overrides=[f"experiment={preset}", *first_member, *FAST,
-                                              f"paths.output_dir={tmp_path}"])
+        member = compose("config", overrides=[f"experiment={preset}", *first_member, *FAST, f"paths.output_dir={tmp_path}"])
     module = build_module(member, build_datamodule(member).sample_shape)
     # the member's swept choices reach the module: its loss, its regularizers (the loss's own first), n_critic
     assert type(module.loss).__name__ == member.loss._target_.rsplit(".", 1)[1]
@@ -142,13 +126,19 @@ def test_the_noise_sweep_varies_levels_ambient_and_seeds():
         cfg = compose("config", overrides=["experiment=noise_sweep"], return_hydra_config=True)
     assert cfg.corruption._target_.endswith("GaussianNoise")
     assert dict(cfg.hydra.sweeper.params) == {
-        "corruption.level": "0,0.1,0.2,0.4", "corruption.ambient": "false,true", "seed": "0,1,2"}
+        "corruption.level": "0,0.1,0.2,0.4",
+        "corruption.ambient": "false,true",
+        "seed": "0,1,2",
+    }
 
 
-@pytest.mark.parametrize("launcher, target", [
-    ("joblib", "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"),
-    ("slurm", "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"),
-])
+@pytest.mark.parametrize(
+    "launcher, target",
+    [
+        ("joblib", "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"),
+        ("slurm", "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"),
+    ],
+)
 def test_launchers_compose(launcher, target):
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=[f"hydra/launcher={launcher}"], return_hydra_config=True)
@@ -156,8 +146,9 @@ def test_launchers_compose(launcher, target):
 
 
 def test_joblib_runs_two_sweep_members_in_parallel_processes(tmp_path):
-    proc = run_cli(["-m", *FAST, "seed=0,1", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
-                    f"hydra.sweep.dir={tmp_path}"], cwd=REPO)
+    proc = run_cli(
+        ["-m", *FAST, "seed=0,1", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp_path}"], cwd=REPO
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     members = {p.parent.name: json.loads(p.read_text()) for p in tmp_path.glob("*/results.json")}
     assert sorted(members) == ["0", "1"] and {r["status"] for r in members.values()} == {"completed"}
