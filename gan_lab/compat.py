@@ -58,3 +58,10 @@ def attached_trainer(module: pl.LightningModule) -> pl.Trainer | None:
     module is not attached, and GANModule is also used without one (tests, evaluation)."""
     return module._trainer
 
+
+def inception_pool_and_logits(network, images_uint8):
+    """The 2048-d pool features and the 1008-way logits of torchmetrics' FID Inception-v3 from one
+    forward pass. `NoTrainInceptionV3.forward` returns only the first entry of its `features_list`;
+    its private `_torch_fidelity_forward` returns them all (built with `["2048", "logits_unbiased"]`)."""
+    pool, logits = network._torch_fidelity_forward(images_uint8)
+    return pool.reshape(len(images_uint8), -1), logits.reshape(len(images_uint8), -1)

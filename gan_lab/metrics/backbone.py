@@ -21,6 +21,7 @@ class FeatureBackbone(nn.Module):
     """
 
     num_features: int
+    differentiable = True  # features move smoothly with the image (the path-length and G-attack probes need it)
 
     @property
     def semantic_features(self) -> int:
@@ -37,6 +38,10 @@ class FeatureBackbone(nn.Module):
     def extract(self, images: Tensor, batch_size: int = 500) -> Tensor:
         """Features of many images, in batches, as float64 on the backbone's device."""
         return torch.cat([self(chunk.to(self.device)).double() for chunk in images.split(batch_size)])
+
+    def extract_with_logits(self, images: Tensor, batch_size: int = 500) -> tuple[Tensor, Tensor | None]:
+        """Features and, for an ImageNet network, its class logits (the Inception Score's input; None here)."""
+        return self.extract(images, batch_size), None
 
 
 class ClassifierBackbone(FeatureBackbone):

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from gan_lab.compat import inception_pool_and_logits
 from gan_lab.metrics.backbone import FeatureBackbone
 
 WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"
@@ -35,6 +36,7 @@ class InceptionBackbone(FeatureBackbone):
     resized to 299×299 inside the network, as torchmetrics' FID does."""
 
     num_features = 2048
+    differentiable = False  # 8-bit quantised input: no gradient, and steps below 1/255 vanish
 
     def __init__(self, weights: str | None = None):
         super().__init__()
@@ -42,14 +44,24 @@ class InceptionBackbone(FeatureBackbone):
 
         path = resolve_inception_weights(weights)
         self.network = NoTrainInceptionV3(
-            name="inception-v3-compat", features_list=["2048"], feature_extractor_weights_path=str(path)
+            name="inception-v3-compat", features_list=["2048", "logits_unbiased"], feature_extractor_weights_path=str(path)
         )
 
     def forward(self, images: Tensor) -> Tensor:
+        return self.pool_and_logits(images)[0]
+
+    def pool_and_logits(self, images: Tensor) -> tuple[Tensor, Tensor]:
+        """The pool features and the 1008-way logits (what the Inception Score reads) of one pass."""
         uint8 = ((images.float() + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
         if uint8.shape[1] == 1:
             uint8 = uint8.expand(-1, 3, -1, -1)
-        return self.network(uint8).reshape(len(images), -1)
+        return inception_pool_and_logits(self.network, uint8)
+
+    @torch.no_grad()
+    def extract_with_logits(self, images: Tensor, batch_size: int = 500) -> tuple[Tensor, Tensor]:
+        """Features (float64) and logits of many images, in batches, on the backbone's device."""
+        pairs = [self.pool_and_logits(chunk.to(self.device)) for chunk in images.split(batch_size)]
+        return torch.cat([pool for pool, _ in pairs]).double(), torch.cat([logits for _, logits in pairs]).double()
 
 
 def write_untrained_inception_weights(path: str | Path, seed: int = 0) -> Path:
