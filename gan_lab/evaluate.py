@@ -9,6 +9,9 @@
 
 Either way the metrics are those of training (the floor included), with `conf/eval/default.yaml`'s
 settings (`eval.*` overrides apply), computed on `device=`. `out=FILE.json` also writes them.
+
+With `ckpt=`, `'probe=[latent_noise,d_attack,...]'` also runs those probes of the trained G and D
+(`conf/probe/`) and prints a table per probe (level × metric); `out=` then holds them under `probes`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from omegaconf import DictConfig, OmegaConf
 from gan_lab.errors import exit_on_user_error
 from gan_lab.generate import load_module
 from gan_lab.metrics.evaluator import Evaluator
+from gan_lab.probes import Probe, build_probes, run_probes
+from gan_lab.probes.target import probe_target
+from gan_lab.results import json_safe
 from gan_lab.run import CONF_DIR
 from gan_lab.sample_files import read_samples
 
@@ -32,8 +38,9 @@ class EvaluateUsageError(ValueError):
     """The command line does not say what to evaluate, or says it twice."""
 
 
-def evaluate_checkpoint(ckpt: str, make_evaluator, device: str = "cpu") -> dict[str, float]:
-    """Floor, classifier accuracy and metrics of the checkpoint's EMA generator."""
+def evaluate_checkpoint(ckpt: str, make_evaluator, device: str = "cpu", probes: list[Probe] = ()) -> dict:
+    """Floor, classifier accuracy and metrics of the checkpoint's EMA generator; with `probes`, also
+    their results under the key "probes"."""
     module = load_module(ckpt, device)
     dataset = module.hparams.get("dataset")
     if not dataset:
@@ -43,7 +50,10 @@ def evaluate_checkpoint(ckpt: str, make_evaluator, device: str = "cpu") -> dict[
     rng = torch.Generator().manual_seed(evaluator.seed)
     latents = torch.randn(evaluator.num_samples, module.generator.latent_dim, generator=rng)
     samples = torch.cat([module.generate(chunk) for chunk in latents.split(500)])
-    return metrics | evaluator.evaluate(samples)
+    metrics |= evaluator.evaluate(samples)
+    if probes:
+        metrics["probes"] = run_probes(probes, probe_target(module, evaluator))
+    return metrics
 
 
 def evaluate_samples(path: str, dataset: DictConfig | dict, make_evaluator, device: str = "cpu") -> dict[str, float]:
@@ -73,22 +83,39 @@ def format_table(metrics: dict[str, float]) -> str:
     """One row per metric: value, and its real-vs-real floor where there is one."""
     rows = [f"{'metric':<20} {'value':>12} {'floor':>12}"]
     for name, value in metrics.items():
-        if name.endswith("_floor"):
+        if name.endswith("_floor") or not isinstance(value, (int, float)):
             continue
         floor = metrics.get(f"{name}_floor")
         rows.append(f"{name:<20} {value:>12.4f} {'' if floor is None else f'{floor:>12.4f}'}")
     return "\n".join(rows)
 
 
-def run(cfg: DictConfig) -> dict[str, float]:
+def format_probe_tables(probes: dict[str, dict[str, dict[str, float]]]) -> str:
+    """Per probe, one row per level and one column per metric."""
+    tables = []
+    for name, by_level in probes.items():
+        columns = list(dict.fromkeys(metric for metrics in by_level.values() for metric in metrics))
+        width = max(12, *(len(c) + 1 for c in columns))
+        rows = [f"probe {name}", f"{'level':>12} " + " ".join(f"{c:>{width}}" for c in columns)]
+        for level, metrics in by_level.items():
+            cells = " ".join(f"{metrics[c]:>{width}.4g}" if c in metrics else " " * width for c in columns)
+            rows.append(f"{float(level):>12.4g} {cells}")
+        tables.append("\n".join(rows))
+    return "\n\n".join(tables)
+
+
+def run(cfg: DictConfig) -> dict:
     ckpt, samples, dataset = cfg.get("ckpt"), cfg.get("samples"), cfg.get("dataset")
     make_evaluator = instantiate(cfg.eval.evaluator)
+    probes = build_probes(OmegaConf.to_container(cfg.probe, resolve=True) if cfg.get("probe") else None)
     if ckpt and samples:
         raise EvaluateUsageError("give ckpt=PATH or samples=PATH, not both")
     if ckpt:
         if dataset:
             raise EvaluateUsageError("ckpt= evaluates against the dataset its checkpoint records; leave out dataset=")
-        return evaluate_checkpoint(ckpt, make_evaluator, cfg.device)
+        return evaluate_checkpoint(ckpt, make_evaluator, cfg.device, probes)
+    if probes:
+        raise EvaluateUsageError("probe= tests a trained G and D: give ckpt=PATH (sample files have neither)")
     if samples:
         if not dataset:
             raise EvaluateUsageError(
@@ -107,13 +134,17 @@ def main(cfg: DictConfig) -> None:
     except Exception as err:
         exit_on_user_error("gan_lab.evaluate", err)  # a bad path, sample file or setting: one line, exit 2
         raise
+    probes = metrics.pop("probes", None)
     print(format_table(metrics))
+    if probes:
+        print("\n" + format_probe_tables(probes))
     if cfg.get("out"):
         out = Path(cfg.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         source = {"ckpt": cfg.ckpt} if cfg.get("ckpt") else {"samples": cfg.samples}
         dataset = OmegaConf.to_container(cfg.dataset, resolve=True) if cfg.get("dataset") else None
-        out.write_text(json.dumps(source | {"dataset": dataset, "metrics": metrics}, indent=2) + "\n")
+        written = source | {"dataset": dataset, "metrics": metrics} | ({"probes": probes} if probes else {})
+        out.write_text(json.dumps(json_safe(written), indent=2, allow_nan=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -28,11 +28,23 @@ def scalar_metrics(metrics: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def json_safe(value: Any) -> Any:
+    """`value` with every non-finite float (nested in dicts and lists) as its text ("nan", "inf"),
+    as results.json writes metrics: strict JSON has no NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return value
+
+
 def write_results(run_dir: Path, results: dict[str, Any]) -> Path:
     """Write `run_dir/results.json` atomically (temporary file, then rename)."""
     path = Path(run_dir) / RESULTS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
+    tmp.write_text(json.dumps(json_safe(results), indent=2, sort_keys=False, allow_nan=False) + "\n")
     os.replace(tmp, path)
     return path

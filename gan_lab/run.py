@@ -124,6 +124,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         previous = module.resumed_wall_time_s if module is not None else 0.0
         results["wall_time_s"] = round(time.time() - started + previous, 2)
         results["metrics"] = scalar_metrics(trainer.callback_metrics) if trainer is not None else {}
+        for callback in trainer.callbacks if trainer is not None else []:
+            if hasattr(callback, "results_section"):  # probes, stability: their own sections
+                results |= callback.results_section()
         results["run_dir"] = str(run_dir)
         if trainer is None or trainer.is_global_zero:
             write_results(run_dir, results)

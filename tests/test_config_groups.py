@@ -22,7 +22,17 @@ from tests.dataset_files import (
 )
 
 GROUPS = [
-    "dataset", "model", "loss", "optimizer", "scheduler", "regularizer", "augmentation", "corruption", "trainer", "logger",
+    "dataset",
+    "model",
+    "loss",
+    "optimizer",
+    "scheduler",
+    "regularizer",
+    "augmentation",
+    "corruption",
+    "trainer",
+    "logger",
+    "lever",
 ]
 OPTIONS = [(group, path.stem) for group in GROUPS for path in sorted((CONF_DIR / group).glob("*.yaml"))]
 
@@ -76,6 +86,14 @@ def test_option_composes_and_trains_a_few_steps(group, option, compose_cfg, tmp_
         assert ("modes_covered" in metrics) if option in ("ring8", "grid25") else {"fid", "fid_floor"} <= set(metrics)
 
 
+@pytest.mark.parametrize(
+    "lever, group",
+    [("spectral_norm", "regularizer"), ("r1", "regularizer"), ("consistency", "regularizer"), ("diffaug", "augmentation")],
+)
+def test_a_lever_choice_is_the_same_config_as_its_own_group_choice(lever, group, compose_cfg):
+    assert compose_cfg(f"lever={lever}") == compose_cfg(f"{group}={lever}")
+
+
 def test_gpu_trainer_composes_for_bf16_on_one_gpu(compose_cfg):
     cfg = compose_cfg("trainer=gpu")
     assert (cfg.trainer.accelerator, cfg.trainer.devices, cfg.trainer.precision) == ("gpu", 1, "bf16-mixed")
@@ -88,7 +106,9 @@ def test_wgan_gp_on_two_dimensional_mixtures_brings_its_tuning_and_the_command_l
     cfg = compose_cfg(f"dataset={dataset}", "loss=wgan_gp", fast=False)
     assert (cfg.loss.regularizers.gp.weight, cfg.train.steps, cfg.train.n_critic) == (gp_weight, steps, 2)
     assert cfg.scheduler._target_ == "torch.optim.lr_scheduler.LinearLR" and cfg.scheduler.total_iters == steps
-    overridden = compose_cfg(f"dataset={dataset}", "loss=wgan_gp", "loss.regularizers.gp.weight=10", "train.steps=100", fast=False)
+    overridden = compose_cfg(
+        f"dataset={dataset}", "loss=wgan_gp", "loss.regularizers.gp.weight=10", "train.steps=100", fast=False
+    )
     assert (overridden.loss.regularizers.gp.weight, overridden.scheduler.total_iters) == (10, 100)
     assert compose_cfg(f"dataset={dataset}", "loss=ns", fast=False).scheduler in (None, {})  # only for wgan_gp
 

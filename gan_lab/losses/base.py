@@ -13,7 +13,13 @@ class AdversarialLoss:
     (`gan_lab/step.py`: logits, D's inputs, latents, networks, step). Everything else that acts on D
     — penalties, weight clipping — is a regularizer; a loss YAML may bring regularizers with it
     under `regularizers:` (as `loss=wgan_gp` brings `gp`).
+
+    `decision_threshold`: where D's output splits "real" from "fake" (0 for a logit or a hinge
+    margin), or None for a critic without a natural threshold (the D-attack probe then uses the
+    midpoint of D's mean outputs on real and generated images).
     """
+
+    decision_threshold: float | None = 0.0
 
     def d_loss(self, step: DStep) -> Tensor:
         raise NotImplementedError

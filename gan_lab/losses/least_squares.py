@@ -10,6 +10,8 @@ class LeastSquaresLoss(AdversarialLoss):
     D minimises ½E[(l_real - 1)²] + ½E[l_fake²]; G minimises ½E[(l_fake - 1)²].
     """
 
+    decision_threshold = None  # D regresses onto the codes 0 and 1; its outputs drift as a pair
+
     def d_loss(self, step: DStep) -> Tensor:
         return 0.5 * ((step.real_logits - 1.0) ** 2).mean() + 0.5 * (step.fake_logits**2).mean()
 

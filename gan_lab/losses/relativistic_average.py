@@ -15,6 +15,8 @@ class RelativisticAverageLoss(AdversarialLoss):
     data too, so G's step asks its context for `real_logits`.
     """
 
+    decision_threshold = None  # D judges a sample relative to the mean of the other kind
+
     def d_loss(self, step: DStep) -> Tensor:
         real, fake = step.real_logits, step.fake_logits
         return mean_softplus(-(real - fake.mean())) + mean_softplus(fake - real.mean())

@@ -13,6 +13,8 @@ class WassersteinLoss(AdversarialLoss):
     (`regularizer=gp`, Gulrajani et al. 2017); see conf/loss/wgan*.yaml.
     """
 
+    decision_threshold = None  # a critic: only differences of its outputs mean anything
+
     def d_loss(self, step: DStep) -> Tensor:
         return step.fake_logits.mean() - step.real_logits.mean()
 

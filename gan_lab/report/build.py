@@ -10,13 +10,21 @@ from gan_lab.report.contents import Contents
 from gan_lab.report.curves import find_metrics_csv, mean_curve, read_curves
 from gan_lab.report.errors import ReportError
 from gan_lab.report.grouping import group_runs
-from gan_lab.report.plots import plot_metric_bars, plot_metric_vs_level, plot_robustness, plot_training_curves
+from gan_lab.report.plots import (
+    plot_metric_bars,
+    plot_metric_vs_level,
+    plot_probe_curves,
+    plot_robustness,
+    plot_training_curves,
+)
+from gan_lab.report.probes import probe_curves, probe_metrics, probes_present
 from gan_lab.report.robustness import robustness_table
 from gan_lab.report.runs import MULTIRUN_FILE, Run, collect_runs
+from gan_lab.report.stability import stability_rows
 from gan_lab.report.stats import summarise
-from gan_lab.report.tables import write_csv, write_markdown
+from gan_lab.report.tables import write_csv, write_markdown, write_probes_csv, write_stability_csv
 
-REPORT_MD, REPORT_CSV = "report.md", "report.csv"
+REPORT_MD, REPORT_CSV, PROBES_CSV, STABILITY_CSV = "report.md", "report.csv", "probes.csv", "stability.csv"
 
 
 def default_out(dirs: list[str | Path]) -> Path:
@@ -56,8 +64,16 @@ def build_report(
         for metric in metrics or [primary_metric(present)]:
             if metric:
                 contents.robustness[metric] = robustness_table(cells, metric)
+    for probe in probes_present(cells):
+        for metric in probe_metrics(cells, probe):
+            contents.probe_curves[(probe, metric)] = probe_curves(cells, probe, metric)
+    contents.stability = stability_rows(cells)
     draw_figures(contents, out)
     write_csv(contents, out / REPORT_CSV)
+    if contents.probe_curves:
+        write_probes_csv(contents, out / PROBES_CSV)
+    if contents.stability:
+        write_stability_csv(contents, out / STABILITY_CSV)
     write_markdown(contents, out / REPORT_MD)
     return contents
 
@@ -110,6 +126,10 @@ def draw_figures(contents: Contents, out: Path) -> None:
         if results:
             contents.robustness_figures[metric] = plot_robustness(results, level_key, out / f"robustness_{slug(metric)}.png")
     contents.figures["Training curves"] = training_curve_figures(contents, out)
+    for (probe, metric), curves in contents.probe_curves.items():
+        if curves:
+            path = out / f"probe_{slug(probe)}_{slug(metric)}.png"
+            contents.probe_figures[(probe, metric)] = plot_probe_curves(curves, contents.row_label, path)
 
 
 def training_curve_figures(contents: Contents, out: Path) -> list[Path]:

@@ -13,6 +13,7 @@ EVALUATION_METRICS = (
     "density",
     "coverage",
     "classifier_score",
+    "inception_score",
     "classes_covered",
     "class_kl",
     "modes_covered",
@@ -31,8 +32,26 @@ HIGHER_IS_BETTER = frozenset(
         "modes_covered",
         "hq_fraction",
         "classifier_accuracy",
+        "inception_score",
+        "accuracy",  # D's accuracy under attack (the d_attack probe)
     }
 )
+
+# The probes' metrics the report tables and plots, per probe (others: every metric they report).
+# The distribution metric of the latent probes is FID, or the mode KL on 2-D data.
+PROBE_METRICS = {
+    "latent_noise": ("fid", "feature_sensitivity"),
+    "latent_dropout": ("fid", "feature_sensitivity"),
+    "latent_scale": ("fid", "precision", "recall"),
+    "path_length": ("path_length",),
+    "d_attack": ("accuracy", "success"),
+    "g_attack": ("worst_feature_change", "worst_to_random"),
+}
+# The level a probe's robustness ratio divides by (default: its smallest level, the unperturbed model).
+PROBE_REFERENCE_LEVELS = {"latent_scale": 1.0}
+
+# results.json's `stability` numbers the report shows (gan_lab/metrics/stability.py), all lower-is-better.
+STABILITY_METRICS = ("fid_cv", "mode_kl_cv", "d_loss_oscillation", "g_loss_oscillation", "grad_spikes_d", "grad_spikes_g")
 
 # Training curves: these scalars of Lightning's metrics.csv, against the generator step.
 CURVE_COLUMNS = ("d_loss", "g_loss")

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
 from gan_lab.report.catalog import higher_is_better  # noqa: E402
 from gan_lab.report.curves import Curve  # noqa: E402
+from gan_lab.report.probes import ProbeCurve  # noqa: E402
 from gan_lab.report.robustness import Robustness  # noqa: E402
 from gan_lab.report.stats import DDOF, Cell  # noqa: E402
 
@@ -186,4 +187,22 @@ def plot_robustness(results: list[Robustness], level_key: str, path: Path) -> Pa
     better = "higher" if higher_is_better(metric) else "lower"
     right.set_title(f"area under the curve / level range ({better} is better; 1 = unaffected)", fontsize=10)
     fig.tight_layout()
+    return save(fig, path)
+
+
+def plot_probe_curves(curves: list[ProbeCurve], label_of, path: Path) -> Path:
+    """A probe metric against the probe's level: a line per report row with mean ± std error bars over
+    completed seeds; the legend lists the rows in ranking order."""
+    probe, metric = curves[0].probe, curves[0].metric
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for index, curve in enumerate(curves):
+        levels = sorted(curve.stats)
+        means = [curve.stats[level].mean for level in levels]
+        stds = [curve.stats[level].std or 0.0 for level in levels]
+        ax.errorbar(levels, means, yerr=stds, fmt="o-", capsize=3, color=COLORS[index % len(COLORS)], label=label_of(curve.cell))
+    ax.set_xlabel(f"{probe} level")
+    ax.set_ylabel(metric)
+    ax.set_title(f"probe {probe}: {metric}, mean ± std (ddof={DDOF}) over completed seeds", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
     return save(fig, path)

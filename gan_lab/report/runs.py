@@ -36,6 +36,13 @@ class Run:
     diverged_at_step: int | None = None
     diverged_quantity: str | None = None
     note: str | None = None
+    probes: dict[str, dict[float, dict[str, float]]] = field(default_factory=dict)  # probe → level → metric → value
+    stability: dict[str, Any] = field(default_factory=dict)  # results.json's `stability`
+
+    @property
+    def collapsed_at_step(self) -> int | None:
+        """The G-step at which the run's collapse flag was first raised (None: never)."""
+        return self.stability.get("collapsed_at_step") if self.stability.get("collapsed") else None
 
     @property
     def completed(self) -> bool:
@@ -132,7 +139,26 @@ def run_from_results(run_dir: Path, results: Any) -> Run:
         error=error,
         diverged_at_step=results.get("diverged_at_step"),
         diverged_quantity=results.get("diverged_quantity"),
+        probes=read_probes(results.get("probes")),
+        stability=results.get("stability") if isinstance(results.get("stability"), dict) else {},
     )
+
+
+def read_probes(probes: Any) -> dict[str, dict[float, dict[str, float]]]:
+    """results.json's `probes` ({name: {level: {metric: value}}}) with levels and values as floats."""
+    if probes is None:
+        return {}
+    if not isinstance(probes, dict) or not all(isinstance(v, dict) for v in probes.values()):
+        raise ValueError("'probes' is not an object of probe name → level → metrics")
+    out: dict[str, dict[float, dict[str, float]]] = {}
+    for name, by_level in probes.items():
+        levels = out.setdefault(name, {})
+        for level, metrics in by_level.items():
+            if not isinstance(metrics, dict):
+                raise ValueError(f"'probes.{name}.{level}' is not an object of metrics")
+            values = {metric: number for metric, number in ((m, as_number(v)) for m, v in metrics.items()) if number is not None}
+            levels[float(level)] = values
+    return out
 
 
 def missing_run(run_dir: Path, note: str) -> Run:

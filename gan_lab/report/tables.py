@@ -8,7 +8,7 @@ import math
 import os
 from pathlib import Path
 
-from gan_lab.report.catalog import FID_RATIO, WALL_TIME, higher_is_better
+from gan_lab.report.catalog import FID_RATIO, STABILITY_METRICS, WALL_TIME, higher_is_better
 from gan_lab.report.contents import Contents
 from gan_lab.report.runs import COMPLETED, MISSING, UNREADABLE, Run
 from gan_lab.report.stats import DDOF, Cell, Stat, ordered_counts
@@ -44,6 +44,47 @@ def write_csv(contents: Contents, path: Path) -> Path:
                 stat = cell.stat(name)
                 row += [csv_value(stat.mean), csv_value(stat.std)]
             writer.writerow(row)
+    return path
+
+
+def write_probes_csv(contents: Contents, path: Path) -> Path:
+    """probes.csv: a row per report row, probe, metric and probe level: mean, std (ddof=1) and the
+    number of completed seeds, and the row's robustness AUC for that probe metric."""
+    header = ["configuration", "level_key", "level", "probe", "metric", "probe_level", "mean", "std", "n", "auc"]
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for (probe, metric), curves in contents.probe_curves.items():
+            for curve in curves:
+                cell = curve.cell
+                for level, stat in curve.stats.items():
+                    writer.writerow([
+                        cell.configuration.label, contents.grouping.level_key or "", csv_value(cell.level),
+                        probe, metric, repr(level), csv_value(stat.mean), csv_value(stat.std), stat.n, csv_value(curve.auc),
+                    ])  # fmt: skip
+    return path
+
+
+def write_stability_csv(contents: Contents, path: Path) -> Path:
+    """stability.csv: a row per report row (most stable first): each stability number's mean and std
+    over completed seeds, the final FID's coefficient of variation over seeds, and the collapsed count."""
+    header = ["rank", "configuration", "level_key", "level"]
+    header += [f"{m}_{part}" for m in STABILITY_METRICS for part in ("mean", "std")] + [
+        "seed_cv_fid",
+        "n_collapsed",
+        "collapsed_at_steps",
+    ]
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for index, row in enumerate(contents.stability, start=1):
+            cell = row.cell
+            values = [csv_value(getattr(row.stats.get(m), part, None)) for m in STABILITY_METRICS for part in ("mean", "std")]
+            steps = " ".join(str(run.collapsed_at_step) for run in row.collapsed)
+            writer.writerow([
+                index if row.rank_key is not None else "", cell.configuration.label, contents.grouping.level_key or "",
+                csv_value(cell.level), *values, csv_value(row.seed_cv), len(row.collapsed), steps,
+            ])  # fmt: skip
     return path
 
 
@@ -86,10 +127,20 @@ def results_table(contents: Contents) -> list[str]:
     rows = []
     for cell in contents.cells:
         row = [cell.configuration.label] + ([level_text(cell.level)] if level_key else [])
-        row += [f"{len(cell.completed)}/{len(cell.runs)}", cell.not_completed()]
+        row += [f"{len(cell.completed)}/{len(cell.runs)}", not_completed_or_collapsed(cell)]
         row += [fmt_stat(cell.stat(name), cell) for name in columns] + [fmt_stat(cell.stat(WALL_TIME), cell)]
         rows.append(row)
     return md_table(header, rows)
+
+
+def not_completed_or_collapsed(cell: Cell) -> str:
+    """The results table's flag column: runs out of the means, and completed runs that collapsed."""
+    collapsed = [run for run in cell.completed if run.collapsed_at_step is not None]
+    flag = cell.not_completed()
+    if not collapsed:
+        return flag
+    text = f"collapsed {len(collapsed)}/{len(cell.runs)} (step {', '.join(str(run.collapsed_at_step) for run in collapsed)})"
+    return text if flag == "none" else f"{flag}, {text}"
 
 
 def run_where(contents: Contents, run: Run) -> str:
@@ -107,10 +158,17 @@ def first_line(text: str, limit: int = 300) -> str:
 
 
 def problem_lines(contents: Contents) -> list[str]:
-    """A bullet per run that is not in the means: diverged, failed, interrupted, running, missing."""
+    """A bullet per run that is not in the means (diverged, failed, interrupted, running, missing), and
+    per completed run that collapsed (it is in the means, and flagged)."""
     lines = []
     for run in contents.runs:
         if run.status == COMPLETED:
+            if run.collapsed_at_step is not None:
+                reason = run.stability.get("collapse_reason") or "collapse flag raised"
+                lines.append(
+                    f"- **collapsed** at generator step {run.collapsed_at_step} ({run_where(contents, run)}): "
+                    f"{reason} — `{run.path}`"
+                )
             continue
         where = run_where(contents, run)
         if run.status in (MISSING, UNREADABLE):
@@ -152,6 +210,48 @@ def robustness_section(contents: Contents, metric: str) -> list[str]:
     return lines
 
 
+def probe_section(contents: Contents, probe: str, metric: str) -> list[str]:
+    curves = contents.probe_curves[(probe, metric)]
+    levels = sorted({level for curve in curves for level in curve.stats})
+    better = "higher" if higher_is_better(metric) else "lower"
+    lines = [f"### {probe}: {metric}", "", f"Mean ± std over completed seeds at each probe level; {better} is better."]
+    if any(curve.auc is not None for curve in curves):
+        lines.append(
+            f"AUC = trapezoid of {metric}(level) / {metric}(reference level) over the levels / the level range "
+            "(the reference: the unperturbed model); rows ranked by it, best first."
+        )
+    header = ["rank", "row"] + [f"{level:g}" for level in levels] + ["AUC"]
+    rows = []
+    for index, curve in enumerate(curves, start=1):
+        cells = [fmt_stat(curve.stats[level], curve.cell) if level in curve.stats else "not run" for level in levels]
+        auc = fmt_number(curve.auc) if curve.auc is not None else f"n/a: {curve.reason}"
+        rows.append([str(index) if curve.auc is not None else "–", contents.row_label(curve.cell), *cells, auc])
+    lines += [""] + md_table(header, rows)
+    figure = contents.probe_figures.get((probe, metric))
+    return lines + ([""] + figure_lines([figure], contents.out) if figure else [])
+
+
+def stability_section(contents: Contents) -> list[str]:
+    shown = [m for m in STABILITY_METRICS if any(m in row.stats for row in contents.stability)]
+    lines = [
+        "Per run (gan_lab/metrics/stability.py): `fid_cv` = coefficient of variation of FID over the evaluations "
+        "of the second half of training; `*_loss_oscillation` = std of the loss around its trend over the last 20 % "
+        "of steps; `grad_spikes_*` = gradient norms above 10 × their running median; collapse = recall or coverage "
+        "below half its floor, or a class missing, in the second half. Here: mean ± std over completed seeds; "
+        "`seed CV of FID` = std / mean of the final FID over seeds. Ranked most stable first (by `fid_cv`, then the seed CV).",
+        "",
+    ]
+    header = ["rank", "row", *shown, "seed CV of FID", "collapsed"]
+    rows = []
+    for index, row in enumerate(contents.stability, start=1):
+        values = [fmt_stat(row.stats[m], row.cell) if m in row.stats else "not logged" for m in shown]
+        seed_cv = fmt_number(row.seed_cv) if row.seed_cv is not None else "n/a"
+        rows.append(
+            [str(index) if row.rank_key is not None else "–", contents.row_label(row.cell), *values, seed_cv, row.collapse_text()]
+        )
+    return lines + md_table(header, rows)
+
+
 def figure_lines(paths: list[Path], out: Path) -> list[str]:
     return [f"![{path.stem}]({Path(os.path.relpath(path, out)).as_posix()})" for path in paths]
 
@@ -186,12 +286,18 @@ def write_markdown(contents: Contents, path: Path) -> Path:
     ]
     lines += results_table(contents)
     problems = problem_lines(contents)
-    lines += ["", "## Runs that did not complete", ""] + (problems or ["None: every run completed."])
+    lines += ["", "## Runs that did not complete or collapsed", ""] + (problems or ["None: every run completed, none collapsed."])
     if contents.robustness:
         lines += ["", "## Robustness", ""]
         for metric in contents.robustness:
             figure = contents.robustness_figures.get(metric)
             lines += robustness_section(contents, metric) + [""] + (figure_lines([figure], out) + [""] if figure else [])
+    if contents.stability:
+        lines += ["", "## Stability", ""] + stability_section(contents)
+    if contents.probe_curves:
+        lines += ["", "## Probes of the trained models", ""]
+        for probe, metric in contents.probe_curves:
+            lines += probe_section(contents, probe, metric) + [""]
     for section, paths in contents.figures.items():
         if paths:
             lines += ["", f"## {section}", ""] + figure_lines(paths, out)

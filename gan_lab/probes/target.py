@@ -1,0 +1,39 @@
+"""A trained GANModule and its evaluator, as the probes see them."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from gan_lab.metrics.evaluator import Evaluator
+from gan_lab.probes.base import ProbeTarget
+
+
+def probe_target(module, evaluator: Evaluator) -> ProbeTarget:
+    """The module's sampling (EMA) generator and D, the evaluator's backbone as features (the identity
+    on 2-D points), its metrics as the score and its held-out split as the real data."""
+    evaluator.setup()
+    device = module.device
+    backbone = evaluator.backbone
+    if backbone is None:  # 2-D points
+
+        def features(samples: Tensor) -> Tensor:
+            return samples.flatten(1)
+
+    else:
+
+        def features(images: Tensor) -> Tensor:
+            return backbone(images.to(evaluator.device, torch.float32)).double()
+
+    return ProbeTarget(
+        generator=module.sampling_generator,
+        discriminator=module.discriminator,
+        latent_dim=module.generator.latent_dim,
+        heldout=evaluator.datamodule.heldout_data[: evaluator.num_samples].to(device),
+        features=features,
+        score=evaluator.evaluate,
+        decision_threshold=getattr(module.loss, "decision_threshold", 0.0),
+        sample_range=None if evaluator.is_mixture else (-1.0, 1.0),
+        differentiable_features=backbone is None or backbone.differentiable,
+        device=device,
+    )

@@ -1,0 +1,74 @@
+"""Stability numbers of a run from hand-made scalar logs whose answers are known."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import pytest
+
+from gan_lab.metrics.stability import stability_summary
+
+
+def evaluations(values: list[float], steps: int) -> list[tuple[float, float]]:
+    """`values` at evenly spaced evaluations, the last at `steps`."""
+    return [(steps * (i + 1) / len(values), v) for i, v in enumerate(values)]
+
+
+def test_fid_coefficient_of_variation_uses_only_the_second_half():
+    fids = [90.0, 60.0, 40.0, 30.0, 10.0, 12.0, 8.0, 10.0]  # the first four are at steps ≤ 400 of 800
+    summary = stability_summary({"eval/fid": evaluations(fids, 800)}, total_steps=800)
+    late = [10.0, 12.0, 8.0, 10.0]
+    assert summary["fid_cv"] == pytest.approx(statistics.stdev(late) / statistics.fmean(late))
+    assert summary["late_evaluations"] == 4
+
+
+def test_too_few_late_evaluations_give_no_coefficient_of_variation():
+    summary = stability_summary({"eval/fid": evaluations([50.0, 20.0, 10.0, 9.0], 400)}, total_steps=400)
+    assert summary["fid_cv"] is None  # only steps 300 and 400 are in the second half
+
+
+def test_loss_oscillation_ignores_a_linear_drift_and_sees_alternation():
+    steps = 1000
+    drift = [(s, 0.001 * s) for s in range(0, steps + 1, 10)]
+    alternating = [(s, 1.0 + (0.5 if (s // 10) % 2 else -0.5)) for s in range(0, steps + 1, 10)]
+    summary = stability_summary({"d_loss": drift, "g_loss": alternating}, total_steps=steps)
+    assert summary["d_loss_oscillation"] == pytest.approx(0.0, abs=1e-12)
+    late = [v for s, v in alternating if s > 800]  # 20 values of ±0.5 around 1: residual std ≈ 0.5
+    n = len(late)
+    assert summary["g_loss_oscillation"] == pytest.approx(math.sqrt(sum(0.25 for _ in late) / (n - 2)), rel=0.01)
+
+
+def test_gradient_spikes_are_values_ten_times_the_running_median():
+    norms = [1.0] * 20 + [11.0] + [1.0] * 5 + [9.0] + [50.0]
+    summary = stability_summary({"grad_norm_d": [(i, v) for i, v in enumerate(norms)]}, total_steps=len(norms))
+    assert summary["grad_spikes_d"] == 2  # 11 and 50; 9 is under 10 × the median 1
+    early = [5.0, 60.0] + [1.0] * 10  # a spike inside the first ten values is not counted
+    assert stability_summary({"grad_norm_g": list(enumerate(early))}, total_steps=12)["grad_spikes_g"] == 0
+
+
+def test_collapse_is_raised_at_the_first_late_evaluation_below_half_the_floor():
+    steps = 1000
+    curves = {
+        "eval/recall_floor": [(0, 0.8)],
+        "eval/recall": evaluations([0.1, 0.2, 0.6, 0.7, 0.6, 0.35, 0.3, 0.5, 0.6, 0.7], steps),  # 0.35 < 0.4 at step 600
+        "eval/coverage_floor": [(0, 0.9)],
+        "eval/coverage": evaluations([0.1] + [0.8] * 9, steps),
+    }
+    summary = stability_summary(curves, total_steps=steps)
+    assert summary["collapsed"] is True
+    assert summary["collapsed_at_step"] == 600  # the low values at steps 100-200 are before the second half
+    assert summary["collapse_reason"].startswith("recall 0.35 below 0.5 × its floor 0.800")
+
+
+def test_a_missing_class_is_a_collapse_and_a_healthy_run_is_not_flagged():
+    steps = 100
+    missing = {"eval/classes_covered_floor": [(0, 10.0)], "eval/classes_covered": evaluations([10, 10, 10, 9], steps)}
+    flagged = stability_summary(missing, total_steps=steps)
+    assert flagged["collapsed"] is True and flagged["collapsed_at_step"] == 100
+    healthy = {"eval/classes_covered_floor": [(0, 10.0)], "eval/classes_covered": evaluations([6, 10, 10, 10], steps)}
+    assert stability_summary(healthy, total_steps=steps) == {
+        "collapsed": False,
+        "collapsed_at_step": None,
+        "collapse_reason": None,
+    }

@@ -1,0 +1,84 @@
+"""Probes and stability numbers in a real training run and on a saved checkpoint."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from gan_lab.run import train
+from tests.conftest import FAST, run_cli
+
+ALL_PROBES = "probe=[latent_noise,latent_dropout,latent_scale,path_length,d_attack,g_attack]"
+SMALL = [  # few samples and levels: these runs test the plumbing; tests/probes/test_analytic.py the numbers
+    "probe.latent_noise.levels=[0,0.5]", "probe.latent_noise.num_samples=40",
+    "probe.latent_dropout.levels=[0,0.5]", "probe.latent_dropout.num_samples=40",
+    "probe.latent_scale.levels=[0.5,1]", "probe.latent_scale.num_samples=40",
+    "probe.path_length.num_samples=40",
+    "probe.d_attack.levels=[0,0.03]", "probe.d_attack.num_samples=40", "probe.d_attack.steps=2",
+    "probe.g_attack.levels=[0.5]", "probe.g_attack.num_samples=8", "probe.g_attack.steps=2",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def probed_run(tmp_path_factory):
+    from tests.conftest import compose_config
+
+    run_dir = tmp_path_factory.mktemp("probed")
+    cfg = compose_config([ALL_PROBES, *SMALL, "train.steps=6", "log.checkpoint_every=3"], run_dir)
+    state = torch.get_rng_state()
+    results = train(cfg)
+    return run_dir, results, state
+
+
+def test_every_probe_lands_in_results_json_by_level(probed_run):
+    run_dir, results, _ = probed_run
+    saved = json.loads((run_dir / "results.json").read_text())
+    assert saved["status"] == "completed"
+    probes = saved["probes"]
+    assert list(probes) == ["latent_noise", "latent_dropout", "latent_scale", "path_length", "d_attack", "g_attack"]
+    assert list(probes["latent_noise"]) == ["0.0", "0.5"] and list(probes["d_attack"]) == ["0.0", "0.03"]
+    noise = probes["latent_noise"]
+    assert noise["0.0"]["feature_sensitivity"] == 0.0 and noise["0.5"]["feature_sensitivity"] > 0
+    assert {"fid", "precision", "recall", "density", "coverage"} <= set(noise["0.5"])
+    assert probes["d_attack"]["0.0"]["success"] == 0.0 and 0 <= probes["d_attack"]["0.03"]["accuracy"] <= 1
+    assert probes["path_length"]["0.0001"]["path_length"] > 0
+    assert saved["probe_time_s"] > 0
+
+
+def test_probe_rows_reach_the_loggers_with_their_level(probed_run):
+    import csv
+
+    run_dir, _, _ = probed_run
+    with open(run_dir / "csv" / "metrics.csv", newline="") as f:
+        rows = [row for row in csv.DictReader(f) if row.get("probe/d_attack/level")]
+    assert [float(row["probe/d_attack/level"]) for row in rows] == [0.0, 0.03]
+    assert all(row["probe/d_attack/accuracy"] for row in rows)
+
+
+def test_every_run_reports_its_stability(probed_run):
+    run_dir, _, _ = probed_run
+    stability = json.loads((run_dir / "results.json").read_text())["stability"]
+    # 6 steps, evaluated at every step: steps 4, 5 and 6 are the second half
+    assert stability["late_evaluations"] == 3 and stability["fid_cv"] > 0
+    assert {"d_loss_oscillation", "g_loss_oscillation", "grad_spikes_d", "grad_spikes_g", "collapsed"} <= set(stability)
+
+
+def test_probes_run_on_a_checkpoint_from_the_command_line(probed_run, tmp_path):
+    run_dir, results, _ = probed_run
+    out = tmp_path / "probes.json"
+    proc = run_cli(
+        [f"ckpt={run_dir / 'checkpoints' / 'last.ckpt'}", "probe=[latent_noise,d_attack]", *SMALL[:2], *SMALL[7:10],
+         f"paths.cache_dir={FAST[-2].split('=', 1)[1]}", "eval.classifier_steps=50", f"out={out}"],
+        cwd=tmp_path, module="gan_lab.evaluate",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "probe d_attack" in proc.stdout and "probe latent_noise" in proc.stdout
+    written = json.loads(out.read_text())
+    # the same EMA generator, D, evaluator and probe seeds as at the end of training: the same numbers
+    for name in ("d_attack", "latent_noise"):
+        in_run = json.loads((run_dir / "results.json").read_text())["probes"][name]
+        assert list(written["probes"][name]) == list(in_run)
+        for level, metrics in in_run.items():
+            assert written["probes"][name][level] == pytest.approx(metrics, nan_ok=True)

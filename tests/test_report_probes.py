@@ -1,0 +1,74 @@
+"""The report's probe curves, probe robustness ranking, stability table and collapse marks, from
+hand-made results.json files whose summaries are computed here independently."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from gan_lab.report import build_report
+from tests.test_report import write_run
+
+# (configuration, seed) → d_attack accuracy at ε = 0, 4/255, 8/255; path length; FID CV; collapse step
+RUNS = {
+    ("regularizer=none", 0): ([0.9, 0.5, 0.2], 40.0, 0.10, None),
+    ("regularizer=none", 1): ([0.8, 0.4, 0.1], 50.0, 0.20, 900),
+    ("regularizer=spectral_norm", 0): ([0.9, 0.8, 0.7], 20.0, 0.05, None),
+    ("regularizer=spectral_norm", 1): ([0.7, 0.6, 0.5], 30.0, 0.07, None),
+}
+LEVELS = ["0.0", "0.01568627450980392", "0.03137254901960784"]
+
+
+@pytest.fixture
+def report(tmp_path):
+    for index, ((override, seed), (accuracy, path_length, fid_cv, collapsed_at)) in enumerate(RUNS.items()):
+        write_run(
+            tmp_path / "sweep" / str(index), [override, f"seed={seed}"], metrics={"fid": 10.0 + index, "fid_floor": 2.0},
+            probes={
+                "d_attack": {level: {"accuracy": a, "success": 1 - a / accuracy[0]} for level, a in zip(LEVELS, accuracy)},
+                "path_length": {"0.0001": {"path_length": path_length}},
+            },
+            stability={
+                "fid_cv": fid_cv, "d_loss_oscillation": 0.1, "g_loss_oscillation": 0.2,
+                "grad_spikes_d": index, "grad_spikes_g": 0,
+                "collapsed": collapsed_at is not None, "collapsed_at_step": collapsed_at,
+                "collapse_reason": "recall 0.1 below 0.5 × its floor 0.800" if collapsed_at else None,
+            },
+        )  # fmt: skip
+    return build_report([tmp_path / "sweep"], out=tmp_path / "report")
+
+
+def test_probe_curves_are_means_and_stds_over_seeds_ranked_by_their_auc(report):
+    curves = report.probe_curves[("d_attack", "accuracy")]
+    assert [curve.cell.configuration.label for curve in curves] == ["regularizer=spectral_norm", "regularizer=none"]
+    none = {float(level): np.array([0.9, 0.8]) for level in LEVELS}
+    none[float(LEVELS[1])], none[float(LEVELS[2])] = np.array([0.5, 0.4]), np.array([0.2, 0.1])
+    curve = curves[1]
+    for level, values in none.items():
+        assert curve.stats[level].mean == pytest.approx(values.mean()) and curve.stats[level].std == pytest.approx(
+            values.std(ddof=1)
+        )
+    levels = [float(level) for level in LEVELS]
+    relative = [none[level].mean() / none[0.0].mean() for level in levels]
+    assert curve.auc == pytest.approx(np.trapezoid(relative, levels) / (levels[-1] - levels[0]))
+    assert report.probe_curves[("path_length", "path_length")][0].auc is None  # one level: a value, no curve
+
+
+def test_stability_is_ranked_and_collapsed_runs_are_flagged_with_their_step(report):
+    rows = report.stability
+    assert [row.cell.configuration.label for row in rows] == ["regularizer=spectral_norm", "regularizer=none"]
+    assert rows[1].stats["fid_cv"].mean == pytest.approx(0.15)
+    assert rows[1].seed_cv == pytest.approx(np.std([10.0, 11.0], ddof=1) / 10.5)
+    assert rows[1].collapse_text() == "1/2 (step 900)"
+    text = (report.out / "report.md").read_text()
+    assert "collapsed 1/2 (step 900)" in text  # in the results table, like a diverged run
+    assert "**collapsed** at generator step 900" in text and "recall 0.1 below 0.5 × its floor" in text
+    assert "## Stability" in text and "## Probes of the trained models" in text and "### d_attack: accuracy" in text
+    with open(report.out / "stability.csv", newline="") as f:
+        written = list(csv.DictReader(f))
+    assert [row["rank"] for row in written] == ["1", "2"] and written[1]["n_collapsed"] == "1"
+    with open(report.out / "probes.csv", newline="") as f:
+        probe_rows = [row for row in csv.DictReader(f) if row["probe"] == "d_attack" and row["metric"] == "accuracy"]
+    assert len(probe_rows) == 6 and all((report.out / path.name).is_file() for path in report.probe_figures.values())
