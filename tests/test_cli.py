@@ -105,7 +105,8 @@ def test_unknown_option_lists_the_valid_ones(tmp_path):
 def test_wandb_without_network_or_key_logs_offline_with_scalars_and_sample_images(tmp_path):
     run_dir = tmp_path / "run"
     env = {"HOME": str(tmp_path), "WANDB_API_KEY": "", "WANDB_MODE": "", "NETRC": str(tmp_path / "no-netrc")}
-    proc = run_cli([*FAST, "logger=wandb", f"hydra.run.dir={run_dir}"], cwd=REPO, env=env)
+    probe = ["probe=[latent_noise]", "probe.latent_noise.levels=[0,0.5]", "probe.latent_noise.num_samples=20"]
+    proc = run_cli([*FAST, "logger=wandb", *probe, f"hydra.run.dir={run_dir}"], cwd=REPO, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     (offline_run,) = (run_dir / "wandb").glob("offline-run-*")
     (records,) = offline_run.glob("run-*.wandb")  # the run's protobuf records, what `wandb sync` uploads
@@ -118,7 +119,8 @@ def test_wandb_without_network_or_key_logs_offline_with_scalars_and_sample_image
     )
     assert "Would sync 1 run(s)" in sync.stdout + sync.stderr
     logged = records.read_bytes()
-    for key in [b"d_loss", b"g_loss", b"d_real", b"d_fake", b"grad_norm_d", b"G-step 2", b"G-step 4"]:
+    probe_and_stability = [b"probe/latent_noise/level", b"probe/latent_noise/feature_sensitivity", b"stability/grad_spikes_d"]
+    for key in [b"d_loss", b"g_loss", b"d_real", b"d_fake", b"grad_norm_d", b"G-step 2", b"G-step 4", *probe_and_stability]:
         assert key in logged, key
     assert len(list((offline_run / "files" / "media" / "images").glob("samples_*.png"))) == 2  # G-steps 2 and 4
     assert (run_dir / "csv" / "metrics.csv").is_file()  # CSV stays on alongside W&B

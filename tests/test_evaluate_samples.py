@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 from gan_lab.datasets import DigitsDataModule
+from gan_lab.generate import generate
 from gan_lab.sample_files import SampleFileError, read_samples, write_samples
 from tests.conftest import CACHE_DIR, run_cli
 
@@ -34,8 +35,7 @@ def checkpoint_scores(digits_run, tmp_path_factory):
 def test_an_array_written_by_generate_scores_as_the_checkpoint_does(checkpoint_scores, tmp_path):
     by_checkpoint, ckpt = checkpoint_scores
     array = tmp_path / "samples.npy"
-    proc = run_cli([f"ckpt={ckpt}", f"n={HELDOUT}", f"out={array}", "seed=0"], cwd=tmp_path, module="gan_lab.generate")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    generate(ckpt, HELDOUT, array, seed=0)  # what `python -m gan_lab.generate … out=samples.npy` runs (tests/test_cli.py)
     assert np.load(array).shape == (HELDOUT, 1, 32, 32)
     out = tmp_path / "scores.json"
     proc = run_cli([f"samples={array}", "dataset=digits", f"out={out}", *EVAL], cwd=tmp_path, module="gan_lab.evaluate")
@@ -52,8 +52,7 @@ def test_an_array_written_by_generate_scores_as_the_checkpoint_does(checkpoint_s
 def test_the_png_files_generate_writes_score_within_two_percent_of_the_checkpoint(checkpoint_scores, tmp_path):
     by_checkpoint, ckpt = checkpoint_scores
     folder = tmp_path / "pngs"
-    proc = run_cli([f"ckpt={ckpt}", f"n={HELDOUT}", f"out={folder}", "seed=0"], cwd=tmp_path, module="gan_lab.generate")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    generate(ckpt, HELDOUT, folder, seed=0)
     proc = run_cli([f"samples={folder}", "dataset=digits", *EVAL], cwd=tmp_path, module="gan_lab.evaluate")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert table(proc.stdout)["fid"][0] == pytest.approx(by_checkpoint["fid"][0], rel=0.02)  # 8-bit rounding only
@@ -102,18 +101,6 @@ def test_a_bad_sample_set_is_refused_by_path_before_anything_is_scored(case, tmp
     path, expected = bad_inputs(tmp_path)[case]
     with pytest.raises(SampleFileError, match=expected.replace("[", r"\[").replace("]", r"\]")):
         read_samples(path, (1, 32, 32))
-
-
-def test_the_command_line_refuses_bad_samples_in_one_line_with_exit_code_2(tmp_path):
-    path, expected = bad_inputs(tmp_path)["non-finite values"]
-    proc = run_cli([f"samples={path}", "dataset=digits", *EVAL], cwd=tmp_path, module="gan_lab.evaluate")
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [f"gan_lab.evaluate: samples={str(path)!r}: {expected}"]
-    proc = run_cli([f"samples={path}", *EVAL], cwd=tmp_path, module="gan_lab.evaluate")
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [
-        f"gan_lab.evaluate: samples={path} needs the dataset to score against: add dataset=NAME (e.g. dataset=digits)"
-    ]
 
 
 def test_arrays_in_either_layout_and_uint8_or_float_read_as_the_same_images(tmp_path):
