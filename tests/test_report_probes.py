@@ -54,6 +54,12 @@ def test_probe_curves_are_means_and_stds_over_seeds_ranked_by_their_auc(report):
     relative = [none[level].mean() / none[0.0].mean() for level in levels]
     assert curve.auc == pytest.approx(np.trapezoid(relative, levels) / (levels[-1] - levels[0]))
     assert report.probe_curves[("path_length", "path_length")][0].auc is None  # one level: a value, no curve
+    # attack success is a change (0 unperturbed): its AUC is the area under the values themselves
+    success = {curve.cell.configuration.label: curve for curve in report.probe_curves[("d_attack", "success")]}
+    values = [1 - a / 0.9 for a in (0.9, 0.8, 0.7)]  # spectral_norm, seed 0
+    values = [(v + (1 - a / 0.7)) / 2 for v, a in zip(values, (0.7, 0.6, 0.5))]  # and seed 1
+    assert not success["regularizer=spectral_norm"].relative
+    assert success["regularizer=spectral_norm"].auc == pytest.approx(np.trapezoid(values, levels) / (levels[-1] - levels[0]))
 
 
 def test_stability_is_ranked_and_collapsed_runs_are_flagged_with_their_step(report):

@@ -49,6 +49,11 @@ PROBE_METRICS = {
 }
 # The level a probe's robustness ratio divides by (default: its smallest level, the unperturbed model).
 PROBE_REFERENCE_LEVELS = {"latent_scale": 1.0}
+# Probe metrics that measure a change (0 for the unperturbed model): their AUC is of the values
+# themselves, not of a ratio to the reference level.
+PROBE_CHANGE_METRICS = frozenset(
+    {"feature_sensitivity", "pixel_sensitivity", "success", "worst_feature_change", "random_feature_change", "worst_to_random"}
+)
 
 # results.json's `stability` numbers the report shows (gan_lab/metrics/stability.py), all lower-is-better.
 STABILITY_METRICS = ("fid_cv", "mode_kl_cv", "d_loss_oscillation", "g_loss_oscillation", "grad_spikes_d", "grad_spikes_g")

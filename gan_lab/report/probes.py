@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gan_lab.report.catalog import PROBE_METRICS, PROBE_REFERENCE_LEVELS, higher_is_better
+from gan_lab.report.catalog import PROBE_CHANGE_METRICS, PROBE_METRICS, PROBE_REFERENCE_LEVELS, higher_is_better
 from gan_lab.report.robustness import trapezoid_auc
 from gan_lab.report.stats import Cell, Stat
 
@@ -14,7 +14,9 @@ from gan_lab.report.stats import Cell, Stat
 @dataclass
 class ProbeCurve:
     """One report row's curve of one probe metric: its Stat at every probe level; `auc` = the trapezoid
-    of mean(level) / mean(reference level) over the levels / the level range (None with `reason`)."""
+    of mean(level) / mean(reference level) over the levels / the level range, or — for metrics that
+    measure a change (`relative` False: sensitivities, attack success, 0 when unperturbed) — of
+    mean(level) itself (None with `reason`)."""
 
     cell: Cell
     probe: str
@@ -22,6 +24,7 @@ class ProbeCurve:
     stats: dict[float, Stat] = field(default_factory=dict)
     auc: float | None = None
     reason: str | None = None
+    relative: bool = True
 
 
 def probes_present(cells: list[Cell]) -> list[str]:
@@ -62,6 +65,10 @@ def add_auc(curve: ProbeCurve) -> None:
     levels = sorted(curve.stats)
     if len(levels) < 2:
         curve.reason = "one level"
+        return
+    if curve.metric in PROBE_CHANGE_METRICS:
+        curve.relative = False
+        curve.auc = trapezoid_auc(levels, [curve.stats[level].mean for level in levels])
         return
     reference = PROBE_REFERENCE_LEVELS.get(curve.probe, levels[0])
     base = curve.stats.get(reference, Stat(None, None, 0)).mean

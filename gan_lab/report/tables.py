@@ -215,10 +215,15 @@ def probe_section(contents: Contents, probe: str, metric: str) -> list[str]:
     levels = sorted({level for curve in curves for level in curve.stats})
     better = "higher" if higher_is_better(metric) else "lower"
     lines = [f"### {probe}: {metric}", "", f"Mean ± std over completed seeds at each probe level; {better} is better."]
-    if any(curve.auc is not None for curve in curves):
+    if any(curve.auc is not None and curve.relative for curve in curves):
         lines.append(
             f"AUC = trapezoid of {metric}(level) / {metric}(reference level) over the levels / the level range "
             "(the reference: the unperturbed model); rows ranked by it, best first."
+        )
+    elif any(curve.auc is not None for curve in curves):
+        lines.append(
+            f"AUC = trapezoid of {metric}(level) over the levels / the level range ({metric} measures a change, "
+            "0 for the unperturbed model): the mean over the range; rows ranked by it, best first."
         )
     header = ["rank", "row"] + [f"{level:g}" for level in levels] + ["AUC"]
     rows = []
