@@ -91,15 +91,14 @@ def format_table(metrics: dict[str, float]) -> str:
 
 
 def format_probe_tables(probes: dict[str, dict[str, dict[str, float]]]) -> str:
-    """Per probe, one row per level and one column per metric."""
+    """Per probe, one row per metric and one column per level."""
     tables = []
     for name, by_level in probes.items():
-        columns = list(dict.fromkeys(metric for metrics in by_level.values() for metric in metrics))
-        width = max(12, *(len(c) + 1 for c in columns))
-        rows = [f"probe {name}", f"{'level':>12} " + " ".join(f"{c:>{width}}" for c in columns)]
-        for level, metrics in by_level.items():
-            cells = " ".join(f"{metrics[c]:>{width}.4g}" if c in metrics else " " * width for c in columns)
-            rows.append(f"{float(level):>12.4g} {cells}")
+        metrics = list(dict.fromkeys(metric for values in by_level.values() for metric in values))
+        rows = [f"probe {name}", f"{'level':<22}" + "".join(f"{float(level):>12.4g}" for level in by_level)]
+        for metric in metrics:
+            cells = "".join(f"{values[metric]:>12.4g}" if metric in values else " " * 12 for values in by_level.values())
+            rows.append(f"{metric:<22}{cells}")
         tables.append("\n".join(rows))
     return "\n\n".join(tables)
 
