@@ -10,11 +10,12 @@ from gan_lab.probes.base import Metrics, Probe, ProbeTarget
 
 class DiscriminatorAttack(Probe):
     """Adversarial inputs to D: FGSM (Goodfellow et al. 2015) and PGD (Madry et al. 2018, Eq. 2.1:
-    `steps` signed-gradient steps of `step_size` × ε — the default 2.5/steps is Madry et al.'s rule —
-    from a uniform random start in the L∞ ball, each projected back onto it and onto the image
-    range) against D, for radii ε in `levels`, measured on the [0, 1] image scale (8/255 = eight grey
-    levels; on D's [-1, 1] inputs the ball is twice as wide). Held-out real images are pushed toward
-    "fake", generated images toward "real".
+    `steps` signed-gradient steps of `step_size` × ε — by default 2.5/steps, the rule of the
+    `robustness` library of Madry's group (Engstrom et al. 2019) — from a uniform random start in the
+    L∞ ball, each projected back onto it and onto the image range) against D, for radii ε in
+    `levels`, measured on the [0, 1] image scale (8/255 = eight grey levels; on D's [-1, 1] inputs
+    the ball is twice as wide; on 2-D points, in the data's own units). Held-out real images are
+    pushed toward "fake", generated images toward "real".
 
     D's decision: "real" when D(x) > τ. τ = 0 for the logistic losses (ns, minimax) and hinge, whose
     D outputs a logit or a margin centred on 0; for critics without a natural threshold (WGAN,

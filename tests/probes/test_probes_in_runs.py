@@ -62,6 +62,18 @@ def test_every_run_reports_its_stability(probed_run):
     assert {"d_loss_oscillation", "g_loss_oscillation", "grad_spikes_d", "grad_spikes_g", "collapsed"} <= set(stability)
 
 
+def test_on_two_dimensional_points_the_probes_score_modes_and_measure_in_the_plane(tmp_path):
+    from tests.conftest import compose_config
+
+    probes = ["probe=[latent_noise,d_attack]", "probe.latent_noise.levels=[0,1]", "probe.d_attack.levels=[0,0.5]"]
+    results = train(compose_config(["dataset=ring8", *probes, "train.steps=10"], tmp_path))
+    noise = results["probes"]["latent_noise"]["1.0"]
+    assert {"modes_covered", "hq_fraction", "mode_kl"} <= set(noise) and noise["feature_sensitivity"] > 0
+    assert noise["feature_sensitivity"] == pytest.approx(noise["pixel_sensitivity"])  # points: features are the points
+    assert results["probes"]["d_attack"]["0.5"]["accuracy"] <= results["probes"]["d_attack"]["0.0"]["accuracy"]
+    assert "modes_covered" in results["stability"]["collapse_reason"] or not results["stability"]["collapsed"]
+
+
 def test_probes_run_on_a_checkpoint_from_the_command_line(probed_run, tmp_path):
     run_dir, results = probed_run
     out = tmp_path / "probes.json"
