@@ -62,7 +62,7 @@ class GANModule(pl.LightningModule):
     ):
         super().__init__()
         self.settings = TrainSettings.from_dict(train)
-        self.save_hyperparameters()
+        self.save_hyperparameters(logger=False)  # in checkpoints; the loggers get the composed config (run.py)
         self.automatic_optimization = False
         self.sample_shape = tuple(int(s) for s in sample_shape)
         self.n_critic = self.settings.n_critic

@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from gan_lab.datasets import GANDataModule
 from gan_lab.divergence import TrainingDiverged
 from gan_lab.errors import exit_on_user_error, user_error_message
+from gan_lab.loggers.wandb import publish_outcome
 from gan_lab.module import GANModule
 from gan_lab.results import scalar_metrics, write_results
 from gan_lab.resume import CHECKPOINT, checkpoint_summary, read_scalar_log, restore_scalar_log
@@ -49,6 +50,19 @@ def build_datamodule(cfg: DictConfig) -> GANDataModule:
 def group_choice(group: str) -> str | None:
     """The option chosen for a config group (`dataset=ring8` → "ring8"), when Hydra is running."""
     return HydraConfig.get().runtime.choices.get(group) if HydraConfig.initialized() else None
+
+
+LIST_GROUPS = ("regularizer", "probe")  # groups chosen as a list, `regularizer=[spectral_norm,r1]`
+
+
+def group_choices(cfg: DictConfig) -> dict[str, Any]:
+    """The option chosen for every config group (`loss: ns`, `regularizer: [spectral_norm, r1]`),
+    when Hydra is running; Hydra's own groups (`hydra/...`) left out. Hydra records no choice for a
+    list, so the list groups' are the names of their entries."""
+    if not HydraConfig.initialized():
+        return {}
+    choices = {group: choice for group, choice in HydraConfig.get().runtime.choices.items() if not group.startswith("hydra")}
+    return choices | {group: list(cfg.get(group) or {}) for group in LIST_GROUPS}
 
 
 def build_module(cfg: DictConfig, sample_shape) -> GANModule:
@@ -99,8 +113,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         loggers = [build_logger(node, resumed) for node in (cfg.get("logger") or {}).values()]
         trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers, default_root_dir=str(run_dir))
         header, rows = read_scalar_log(run_dir, resumed["generator_steps"]) if resumed else ([], [])
-        for logger in trainer.loggers:
-            logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+        for logger in trainer.loggers:  # the composed config, nested as typed, and each group's option by name
+            logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True) | {"choices": group_choices(cfg)})
         if resumed:
             results["resumed_at_step"] = resumed["generator_steps"]
             log.info("resuming %s from generator step %d", checkpoint, resumed["generator_steps"])
@@ -130,6 +144,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         results["run_dir"] = str(run_dir)
         if trainer is None or trainer.is_global_zero:
             write_results(run_dir, results)
+            if trainer is not None:
+                publish_outcome(trainer.loggers, results)
         _finish_wandb()
     return results
 

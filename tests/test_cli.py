@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import CACHE_DIR, FAST, REPO, run_cli
+from tests.test_wandb_outcome import inspect_offline_run
 
 
 def test_default_run_leaves_config_samples_checkpoints_scalars_and_results(digits_run):
@@ -124,6 +125,9 @@ def test_wandb_without_network_or_key_logs_offline_with_scalars_and_sample_image
         assert key in logged, key
     assert len(list((offline_run / "files" / "media" / "images").glob("samples_*.png"))) == 2  # G-steps 2 and 4
     assert (run_dir / "csv" / "metrics.csv").is_file()  # CSV stays on alongside W&B
+    read = inspect_offline_run(run_dir)  # W&B's own reader: the config by group option, the outcome
+    assert read["config"]["choices"]["loss"] == "ns" and read["config"]["choices"]["probe"] == ["latent_noise"]
+    assert read["summary"]["steps"] == 4 and "final/fid" in read["summary"]
 
 
 def test_evaluate_prints_the_metrics_table_of_a_checkpoint_with_its_floor(digits_run, tmp_path):

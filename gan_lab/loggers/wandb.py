@@ -5,6 +5,7 @@ from __future__ import annotations
 import netrc
 import os
 from pathlib import Path
+from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -39,6 +40,36 @@ def sweep_name(sweep_dir: str) -> str:
     presets) → that last part; `outputs/multirun/2026-11-22/10-00-00` (the default) → `2026-11-22_10-00-00`."""
     path = Path(sweep_dir)
     return path.name if path.parent.name == "multirun" or not path.parent.name else f"{path.parent.name}_{path.name}"
+
+
+def run_outcome(results: dict) -> dict[str, Any]:
+    """A run's results.json as a flat W&B summary: `status`, `steps`, `wall_time_s`, and where they
+    apply `diverged_at_step`, `diverged_quantity`, `error`; every final metric under `final/<name>`
+    (its floor beside it, and `final/fid/floor`); `probe/<name>/<level>/<metric>`; `stability/<name>`.
+    A diverged or failed run thus shows as such in the dashboard, not as one that stopped logging."""
+    outcome: dict[str, Any] = {key: results[key] for key in OUTCOME_KEYS if results.get(key) is not None}
+    if results.get("status") == "completed" and (results.get("stability") or {}).get("collapsed"):
+        outcome["status"] = "collapsed"  # completed, and the collapse flag was raised
+    metrics = results.get("metrics") or {}
+    outcome |= {f"final/{name}": value for name, value in metrics.items()}
+    fid, floor = metrics.get("fid"), metrics.get("fid_floor")
+    if isinstance(fid, float) and isinstance(floor, float) and floor > 0:
+        outcome["final/fid/floor"] = fid / floor
+    for probe, by_level in (results.get("probes") or {}).items():
+        for level, values in by_level.items():
+            outcome |= {f"probe/{probe}/{level}/{metric}": value for metric, value in values.items()}
+    outcome |= {f"stability/{name}": value for name, value in (results.get("stability") or {}).items() if value is not None}
+    return outcome
+
+
+OUTCOME_KEYS = ("status", "steps", "wall_time_s", "resumed_at_step", "diverged_at_step", "diverged_quantity", "error")
+
+
+def publish_outcome(loggers, results: dict) -> None:
+    """Write `run_outcome(results)` into the summary of every W&B logger among `loggers`."""
+    for logger in loggers:
+        if isinstance(logger, WandbLogger):
+            logger.experiment.summary.update(run_outcome(results))
 
 
 def wandb_logger(

@@ -1,0 +1,63 @@
+"""A run's whole outcome in W&B, read back from the offline run files with W&B's own reader
+(`wandb leet inspect --summary --json`): a completed and a diverged run, and the config as composed
+(each group's option by name comes from Hydra's runtime: tests/test_cli.py checks it through the CLI)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gan_lab.loggers.wandb import run_outcome
+from gan_lab.run import train
+
+
+def inspect_offline_run(run_dir: Path) -> dict:
+    (offline_run,) = (run_dir / "wandb").glob("offline-run-*")
+    wandb_cli = Path(sys.executable).parent / "wandb"
+    proc = subprocess.run([str(wandb_cli), "leet", "inspect", "--summary", "--json", str(offline_run)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture
+def offline_wandb(monkeypatch, tmp_path):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+
+def test_a_completed_run_carries_its_status_final_metrics_and_stability_into_the_summary(offline_wandb, compose_cfg, tmp_path):
+    results = train(compose_cfg("logger=wandb", "train.steps=6"))
+    read = inspect_offline_run(tmp_path / "run")
+    summary = read["summary"]
+    assert summary["status"] in ("completed", "collapsed") and summary["steps"] == 6
+    assert summary["final/fid"] == pytest.approx(results["metrics"]["fid"])
+    assert summary["final/fid_floor"] == pytest.approx(results["metrics"]["fid_floor"])
+    assert summary["final/fid/floor"] == pytest.approx(results["metrics"]["fid"] / results["metrics"]["fid_floor"])
+    assert summary["stability/grad_spikes_d"] == results["stability"]["grad_spikes_d"]
+    config = read["config"]
+    assert config["train"]["steps"] == 6 and config["loss"]["_target_"] == "gan_lab.losses.NonSaturatingLoss"
+    assert "sample_shape" not in config and "generator" not in config  # the module's hparams stay in checkpoints
+
+
+def test_a_diverged_run_shows_as_diverged_with_its_step(offline_wandb, compose_cfg, tmp_path):
+    cfg = compose_cfg("logger=wandb", "loss._target_=tests.nan_injection.NaNAfterLoss", "+loss.after=3", "train.steps=6")
+    assert train(cfg)["status"] == "diverged"
+    summary = inspect_offline_run(tmp_path / "run")["summary"]
+    assert summary["status"] == "diverged" and summary["diverged_at_step"] == 4 and summary["diverged_quantity"] == "d_loss"
+    assert "lower learning rate" in summary["error"]
+
+
+def test_a_collapsed_run_is_named_so_and_probes_are_flattened_by_level():
+    outcome = run_outcome({
+        "status": "completed", "steps": 10, "metrics": {"fid": 6.0, "fid_floor": 2.0},
+        "stability": {"collapsed": True, "collapsed_at_step": 8, "fid_cv": None},
+        "probes": {"d_attack": {"0.0": {"accuracy": 0.7}, "0.5": {"accuracy": 0.1}}},
+    })  # fmt: skip
+    assert outcome["status"] == "collapsed" and outcome["stability/collapsed_at_step"] == 8
+    assert "stability/fid_cv" not in outcome and outcome["final/fid/floor"] == 3.0
+    assert outcome["probe/d_attack/0.5/accuracy"] == 0.1
