@@ -31,7 +31,8 @@ def upgrade_hyperparameters(hparams: dict[str, Any]) -> dict[str, Any]:
     loss = dict(hparams.get("loss") or {})
     if loss.get("_target_") == WASSERSTEIN_GP:
         weight = loss.pop("gp_weight", 10.0)
-        loss = {"_target_": WASSERSTEIN, "regularizers": {"gp": {"_target_": "gan_lab.regularizers.GradientPenalty", "weight": weight}}}
+        penalty = {"_target_": "gan_lab.regularizers.GradientPenalty", "weight": weight}
+        loss = {"_target_": WASSERSTEIN, "regularizers": {"gp": penalty}}
     elif loss.get("_target_") == WASSERSTEIN and "clip_value" in loss:
         clip = loss.pop("clip_value")
         clipping = {"weight_clip": {"_target_": "gan_lab.regularizers.WeightClipping", "clip_value": clip}} if clip else {}

@@ -116,7 +116,8 @@ def test_a_perfectly_uniform_histogram_over_the_1000_stacked_modes_has_class_kl_
 
 def test_a_shift_of_a_pixel_or_two_stays_near_the_floor_and_every_studied_corruption_does_not(evaluator, digits):
     """The acceptance of the sensitivity table (scripts/sensitivity.py prints the same rows)."""
-    rows = {(name, level): ratio for name, level, ratio in sensitivity_table(evaluator, real_subset(digits, evaluator.num_samples))}
+    table = sensitivity_table(evaluator, real_subset(digits, evaluator.num_samples))
+    rows = {(name, level): ratio for name, level, ratio in table}
     for name, level in rows:
         if name.startswith("shift"):
             assert rows[name, level] <= (2.0 if level == 1 else 3.0), (name, rows[name, level])
