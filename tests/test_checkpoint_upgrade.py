@@ -35,5 +35,5 @@ def test_a_wgan_gp_checkpoint_in_the_old_format_loads_and_samples_as_the_new_one
 def test_old_wgan_weight_clipping_becomes_the_weight_clip_regularizer():
     upgraded = upgrade_hyperparameters({"loss": {"_target_": "gan_lab.losses.WassersteinLoss", "clip_value": 0.05}})
     assert upgraded["loss"]["regularizers"]["weight_clip"]["clip_value"] == 0.05
-    hinge = {"loss": {"_target_": "gan_lab.losses.HingeLoss"}}
-    assert upgrade_hyperparameters(hinge) == hinge
+    hinge = "gan_lab.losses.HingeLoss"
+    assert upgrade_hyperparameters({"loss": {"_target_": hinge}}) == {"loss": {"_target_": hinge}}
