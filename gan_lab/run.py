@@ -19,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from gan_lab.datasets import GANDataModule
 from gan_lab.divergence import TrainingDiverged
 from gan_lab.errors import exit_on_user_error, user_error_message
-from gan_lab.loggers.wandb import publish_outcome
+from gan_lab.loggers.wandb import define_g_step_axis, publish_outcome
 from gan_lab.module import GANModule
 from gan_lab.results import scalar_metrics, write_results
 from gan_lab.resume import CHECKPOINT, checkpoint_summary, read_scalar_log, restore_scalar_log
@@ -113,6 +113,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         loggers = [build_logger(node, resumed) for node in (cfg.get("logger") or {}).values()]
         trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers, default_root_dir=str(run_dir))
         header, rows = read_scalar_log(run_dir, resumed["generator_steps"]) if resumed else ([], [])
+        define_g_step_axis(trainer.loggers)
         for logger in trainer.loggers:  # the composed config, nested as typed, and each group's option by name
             logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True) | {"choices": group_choices(cfg)})
         if resumed:

@@ -15,13 +15,23 @@ from gan_lab.loggers.wandb import run_outcome
 from gan_lab.run import train
 
 
-def inspect_offline_run(run_dir: Path) -> dict:
+def leet_inspect(run_dir: Path, *options: str) -> str:
     (offline_run,) = (run_dir / "wandb").glob("offline-run-*")
     wandb_cli = Path(sys.executable).parent / "wandb"
-    proc = subprocess.run([str(wandb_cli), "leet", "inspect", "--summary", "--json", str(offline_run)],
+    proc = subprocess.run([str(wandb_cli), "leet", "inspect", *options, "--json", str(offline_run)],
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(proc.stdout)
+    return proc.stdout
+
+
+def inspect_offline_run(run_dir: Path) -> dict:
+    """The run's state, summary and config, as W&B's reader gives them."""
+    return json.loads(leet_inspect(run_dir, "--summary"))
+
+
+def records(run_dir: Path, kind: str) -> list[dict]:
+    """The run's transaction-log records of one kind ("history", "metric", …)."""
+    return [r[kind] for r in map(json.loads, leet_inspect(run_dir).splitlines()) if r.get("type") == kind]
 
 
 @pytest.fixture
@@ -42,6 +52,11 @@ def test_a_completed_run_carries_its_status_final_metrics_and_stability_into_the
     config = read["config"]
     assert config["train"]["steps"] == 6 and config["loss"]["_target_"] == "gan_lab.losses.NonSaturatingLoss"
     assert "sample_shape" not in config and "generator" not in config  # the module's hparams stay in checkpoints
+    # eval/* is plotted against the generator step, and every evaluation row carries it
+    axes = {m.get("glob_name") or m.get("name"): m.get("step_metric") for m in records(tmp_path / "run", "metric")}
+    assert axes["eval/*"] == "g_step" and axes["d_loss"] == "g_step"
+    rows = [row["item"] for row in records(tmp_path / "run", "history") if "eval/fid" in row["item"]]
+    assert [row["g_step"] for row in rows] == [1, 2, 3, 4, 5, 6]
 
 
 def test_a_diverged_run_shows_as_diverged_with_its_step(offline_wandb, compose_cfg, tmp_path):

@@ -72,6 +72,20 @@ def publish_outcome(loggers, results: dict) -> None:
             logger.experiment.summary.update(run_outcome(results))
 
 
+# Plotted against the generator step in W&B, so that runs with different n_critic line up (W&B's own
+# step is the loggers' step, which is the G-step too; `g_step` says so in every row).
+G_STEP_AXIS = ("eval/*", "stability/*", "d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "lr_d", "lr_g")
+
+
+def define_g_step_axis(loggers) -> None:
+    """`wandb.define_metric`: the evaluation, stability and main training scalars against `g_step`."""
+    for logger in loggers:
+        if isinstance(logger, WandbLogger):
+            logger.experiment.define_metric("g_step")
+            for name in G_STEP_AXIS:
+                logger.experiment.define_metric(name, step_metric="g_step")
+
+
 def wandb_logger(
     save_dir: str,
     project: str = "gan_lab",
