@@ -86,6 +86,14 @@ def define_g_step_axis(loggers) -> None:
                 logger.experiment.define_metric(name, step_metric="g_step")
 
 
+def offline_by_default(offline: bool | None) -> bool:
+    """`offline` as given; None: offline unless an API key is configured (`WANDB_MODE` decides when set)."""
+    if offline is not None:
+        return offline
+    mode = os.environ.get("WANDB_MODE")
+    return mode in ("offline", "dryrun") if mode else not wandb_api_key_configured()
+
+
 def wandb_logger(
     save_dir: str,
     project: str = "gan_lab",
@@ -102,9 +110,7 @@ def wandb_logger(
     Runs of one Hydra sweep share `group` (the sweep directory's name) and carry the swept values
     as `tags`; both can be set in the config instead.
     """
-    if offline is None:
-        mode = os.environ.get("WANDB_MODE")
-        offline = mode in ("offline", "dryrun") if mode else not wandb_api_key_configured()
+    offline = offline_by_default(offline)
     hydra_group, hydra_tags, hydra_name = _hydra_defaults()
     Path(save_dir).mkdir(parents=True, exist_ok=True)
     return WandbLogger(

@@ -33,6 +33,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="KEY",
         help="override keys (and their sub-keys) to leave out of configurations, besides the seed, paths.*, hydra.* and logger",
     )
+    parser.add_argument(
+        "--wandb",
+        action="store_true",
+        help="also log the report (tables, plots, report.md) to W&B as a job_type=report run in the study's group "
+        "(offline unless an API key is configured; files under OUT/wandb)",
+    )
+    parser.add_argument("--wandb-project", default="gan_lab", help="W&B project for --wandb (default: gan_lab)")
     return parser.parse_args(argv)
 
 
@@ -47,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(contents.runs)} runs in {len(contents.grouping.configurations)} configurations; "
         f"wrote {REPORT_MD}, {REPORT_CSV} and {len(contents.all_figures())} figures to {contents.out}"
     )
+    if args.wandb:
+        from gan_lab.report.wandb_upload import upload_report
+
+        print(f"logged the report to W&B: {upload_report(contents, project=args.wandb_project)}")
     return 0
 
 
