@@ -4,6 +4,7 @@ and leave results.json in the run directory."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import hydra
 import pytorch_lightning as pl
+import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from hydra.utils import instantiate
@@ -23,7 +25,7 @@ from gan_lab.loggers.wandb import define_g_step_axis, publish_outcome
 from gan_lab.module import GANModule
 from gan_lab.results import scalar_metrics, write_results
 from gan_lab.resume import CHECKPOINT, checkpoint_summary, read_scalar_log, restore_scalar_log
-from gan_lab.settings import check_settings
+from gan_lab.settings import check_settings, cpu_threads
 
 # conf/ at the repository root. An absolute path: Hydra resolves a relative config_path against
 # the Python package when the app runs as `python -m gan_lab`, not against this file.
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 DIVERGED_EXIT_CODE = 3  # a single run that diverged (its results.json says so) exits with this
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+TORCH_DEFAULT_THREADS = torch.get_num_threads()
 
 
 def build_datamodule(cfg: DictConfig) -> GANDataModule:
@@ -45,6 +48,20 @@ def build_datamodule(cfg: DictConfig) -> GANDataModule:
     )
     datamodule.check_corruption(group_choice("dataset") or type(datamodule).__name__)
     return datamodule
+
+
+def parallel_members() -> int:
+    """How many sweep members the launcher runs at once in this machine's processes (joblib's n_jobs; 1 otherwise)."""
+    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+        return 1
+    n_jobs = HydraConfig.get().launcher.get("n_jobs")
+    if not isinstance(n_jobs, int) or n_jobs == 0:
+        return 1
+    return available_cores() if n_jobs < 0 else n_jobs  # joblib: -1 = one per core
+
+
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def group_choice(group: str) -> str | None:
@@ -104,6 +121,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     trainer: pl.Trainer | None = None
     try:
         check_settings(cfg)
+        threads = cpu_threads(cfg.train.get("num_threads"), parallel_members(), available_cores())
+        torch.set_num_threads(threads or TORCH_DEFAULT_THREADS)  # per run: an earlier sweep member's choice does not stay
+        results["torch_threads"] = torch.get_num_threads()
         pl.seed_everything(cfg.seed, workers=True, verbose=False)
         datamodule = build_datamodule(cfg)
         module = build_module(cfg, datamodule.sample_shape)

@@ -41,9 +41,13 @@ class TrainSettings:
     ema_decay: float = 0.999  # EMA of G's weights for samples and evaluation; 0 turns it off
     channels_last: Any = "auto"  # NHWC for convolutional G and D: auto (on CUDA) | true | false
     compile: CompileSettings = field(default_factory=CompileSettings)
+    # torch's CPU threads; null: torch's default, or the cores split evenly between the members a
+    # parallel launcher runs at once (hydra/launcher=joblib hydra.launcher.n_jobs=N: cores / N each)
+    num_threads: Optional[int] = None
 
     def __post_init__(self) -> None:
         check_integer(self.steps, "train.steps", 1)
+        check_integer(self.num_threads, "train.num_threads", 1, nullable=True)
         check_integer(self.batch_size, "train.batch_size", 1)
         check_integer(self.n_critic, "train.n_critic", 1)
         check_ema_decay(self.ema_decay)
@@ -120,3 +124,13 @@ def _is_integer(value) -> bool:
 
 
 register_schemas()
+
+
+def cpu_threads(requested: int | None, parallel_members: int, cores: int) -> int | None:
+    """torch's CPU threads for one run: `requested` (train.num_threads) when set; with `parallel_members`
+    (> 1) running at once on `cores`, an even share of them (at least 1); else None (torch's default)."""
+    if requested is not None:
+        return requested
+    if parallel_members > 1:
+        return max(1, cores // parallel_members)
+    return None

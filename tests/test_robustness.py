@@ -10,7 +10,7 @@ import torch
 from hydra import compose, initialize_config_dir
 
 from gan_lab.corruptions import GaussianNoise
-from gan_lab.run import CONF_DIR, build_datamodule, build_module, train
+from gan_lab.run import CONF_DIR, available_cores, build_datamodule, build_module, train
 from tests.conftest import FAST, REPO, run_cli
 
 PRESETS = sorted(path.stem for path in (CONF_DIR / "experiment").glob("*.yaml"))
@@ -152,4 +152,6 @@ def test_joblib_runs_two_sweep_members_in_parallel_processes(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     members = {p.parent.name: json.loads(p.read_text()) for p in tmp_path.glob("*/results.json")}
     assert sorted(members) == ["0", "1"] and {r["status"] for r in members.values()} == {"completed"}
+    # two members at once share the cores instead of each taking all of them
+    assert {r["torch_threads"] for r in members.values()} == {max(1, available_cores() // 2)}
     assert "Joblib.Parallel(n_jobs=2" in proc.stdout + proc.stderr

@@ -68,3 +68,14 @@ def test_the_module_refuses_an_unknown_or_out_of_range_training_setting_with_the
         TrainSettings.from_dict({"n_critic": 0})
     with pytest.raises(ValueError, match=r"train.ncritic is not a training setting"):
         TrainSettings.from_dict({"ncritic": 5})
+
+
+def test_parallel_members_share_the_cores_and_an_explicit_thread_count_wins(compose_cfg):
+    from gan_lab.settings import cpu_threads
+
+    assert cpu_threads(None, parallel_members=1, cores=16) is None  # one run at a time: torch's default
+    assert cpu_threads(None, parallel_members=4, cores=16) == 4
+    assert cpu_threads(None, parallel_members=3, cores=2) == 1  # never 0
+    assert cpu_threads(6, parallel_members=4, cores=16) == 6
+    with pytest.raises(ValueError, match=r"train\.num_threads must be an integer >= 1 or null, got 0"):
+        check_settings(compose_cfg("train.num_threads=0"))
