@@ -4,6 +4,7 @@ and leave results.json in the run directory."""
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import time
@@ -32,6 +33,9 @@ from gan_lab.settings import check_settings, cpu_threads
 log = logging.getLogger(__name__)
 
 DIVERGED_EXIT_CODE = 3  # a single run that diverged (its results.json says so) exits with this
+# What a search (hydra/sweeper=optuna) is told of a trial that diverged, failed or left no final
+# FID: far worse than any FID, so the search moves away from it and goes on.
+FAILED_TRIAL_OBJECTIVE = 1.0e6
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 TORCH_DEFAULT_THREADS = torch.get_num_threads()
@@ -180,8 +184,19 @@ def _finish_wandb() -> None:
             wandb.finish()
 
 
+def objective(results: dict[str, Any]) -> float:
+    """A run's value for a search, lower is better: its final FID (the mode KL on 2-D data), or
+    FAILED_TRIAL_OBJECTIVE when it did not complete or has no finite one."""
+    metrics = results.get("metrics") or {}
+    value = next((metrics[name] for name in ("fid", "mode_kl") if name in metrics), None)
+    if results.get("status") != "completed" or not isinstance(value, float) or not math.isfinite(value):
+        return FAILED_TRIAL_OBJECTIVE
+    return value
+
+
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-def main(cfg: DictConfig) -> None:
+def main(cfg: DictConfig) -> float:
+    """Train; returns the run's `objective` (what hydra/sweeper=optuna minimises)."""
     in_sweep = HydraConfig.get().mode == RunMode.MULTIRUN
     try:
         results = train(cfg)
@@ -191,7 +206,8 @@ def main(cfg: DictConfig) -> None:
             raise
         # A sweep carries on: the failure and its error are in this member's results.json.
         log.exception("this sweep member failed; the sweep goes on with the next")
-        return
+        return FAILED_TRIAL_OBJECTIVE
     if results["status"] == "diverged" and not in_sweep:
         print(f"gan_lab: {results['error']} (results.json: {results['run_dir']})", file=sys.stderr)
         sys.exit(DIVERGED_EXIT_CODE)
+    return objective(results)
