@@ -14,6 +14,8 @@ from gan_lab.run import CONF_DIR, available_cores, build_datamodule, build_modul
 from tests.conftest import FAST, REPO, run_cli
 
 PRESETS = sorted(path.stem for path in (CONF_DIR / "experiment").glob("*.yaml"))
+SEARCHES = ["search_lr"]  # Optuna searches: trials, not seeds (tests/test_search.py)
+SWEEPS = [preset for preset in PRESETS if preset not in SEARCHES]
 
 
 def test_training_batches_are_corrupted_and_the_heldout_reference_is_not(compose_cfg):
@@ -104,7 +106,14 @@ def test_a_single_diverged_run_exits_non_zero_with_the_advice(tmp_path):
     assert "training diverged: d_loss became non-finite by generator step 4" in proc.stderr
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+def test_every_search_preset_uses_the_optuna_sweeper():
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        for preset in SEARCHES:
+            cfg = compose("config", overrides=[f"experiment={preset}"], return_hydra_config=True)
+            assert "optuna" in cfg.hydra.sweeper._target_.lower() and preset in cfg.hydra.sweep.dir
+
+
+@pytest.mark.parametrize("preset", SWEEPS)
 def test_presets_sweep_three_seeds_and_their_members_compose(preset, tmp_path):
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=[f"experiment={preset}"], return_hydra_config=True)
