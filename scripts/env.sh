@@ -11,9 +11,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "gan_lab: installing gan_lab and its dependencies into $venv (about 2 minutes the first time)" >&2
-  # --no-compile: Python compiles the modules it imports on first use; byte-compiling all of torch's
-  # thousands of files up front costs more than it saves
-  PIP_CONSTRAINT="$root/scripts/constraints.txt" "$venv/bin/python" -m pip install -q --no-compile -e "$root[dev]"
+  # pip byte-compiles at install (no --no-compile): with PYTHONDONTWRITEBYTECODE set, as on this
+  # project's machines, nothing would ever write the .pyc files, and every process would compile torch
+  PIP_CONSTRAINT="$root/scripts/constraints.txt" "$venv/bin/python" -m pip install -q -e "$root[dev]"
   echo "$want" > "$stamp"
 fi
 export PATH="$venv/bin:$PATH"
