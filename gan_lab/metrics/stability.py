@@ -93,10 +93,11 @@ def collapse(curves: dict[str, Curve], half: float) -> dict[str, bool | int | st
             checks.append((metric, floor, floor, f"fewer than the real data's {floor:g}"))
     if not checks:
         return {}
-    steps = sorted({step for metric, *_ in checks for step, _ in curves[f"eval/{metric}"] if step > half})
+    by_step = {metric: dict(curves[f"eval/{metric}"]) for metric, *_ in checks}
+    steps = sorted({step for values in by_step.values() for step in values if step > half})
     for step in steps:
         for metric, _, bound, said in checks:
-            value = dict(curves[f"eval/{metric}"]).get(step)
+            value = by_step[metric].get(step)
             if value is not None and value < bound:
                 return {"collapsed": True, "collapsed_at_step": int(step), "collapse_reason": f"{metric} {value:.3g} {said}"}
     return {"collapsed": False, "collapsed_at_step": None, "collapse_reason": None}
