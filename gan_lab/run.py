@@ -68,9 +68,14 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def runtime_choices() -> dict[str, str | None]:
+    """Hydra's record of the option chosen for each config group ({} when Hydra is not running)."""
+    return dict(HydraConfig.get().runtime.choices) if HydraConfig.initialized() else {}
+
+
 def group_choice(group: str) -> str | None:
     """The option chosen for a config group (`dataset=ring8` → "ring8"), when Hydra is running."""
-    return HydraConfig.get().runtime.choices.get(group) if HydraConfig.initialized() else None
+    return runtime_choices().get(group)
 
 
 LIST_GROUPS = ("regularizer", "probe")  # groups chosen as a list, `regularizer=[spectral_norm,r1]`
@@ -82,7 +87,7 @@ def group_choices(cfg: DictConfig) -> dict[str, Any]:
     list, so the list groups' are the names of their entries."""
     if not HydraConfig.initialized():
         return {}
-    choices = {group: choice for group, choice in HydraConfig.get().runtime.choices.items() if not group.startswith("hydra")}
+    choices = {group: choice for group, choice in runtime_choices().items() if not group.startswith("hydra")}
     return choices | {group: list(cfg.get(group) or {}) for group in LIST_GROUPS}
 
 
@@ -154,7 +159,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     except BaseException as err:
         results["status"] = "failed"
         # a user's mistake is recorded in the words the command line prints; a bug with its type
-        message = user_error_message(err, dict(HydraConfig.get().runtime.choices) if HydraConfig.initialized() else None)
+        message = user_error_message(err, runtime_choices())
         results["error"] = message or f"{type(err).__name__}: {err}"
         raise
     finally:
@@ -202,7 +207,7 @@ def main(cfg: DictConfig) -> float:
         results = train(cfg)
     except Exception as err:
         if not in_sweep:
-            exit_on_user_error("gan_lab", err, dict(HydraConfig.get().runtime.choices))
+            exit_on_user_error("gan_lab", err, runtime_choices())
             raise
         # A sweep carries on: the failure and its error are in this member's results.json.
         log.exception("this sweep member failed; the sweep goes on with the next")
