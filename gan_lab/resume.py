@@ -37,13 +37,18 @@ def run_dir_for(resume: str | None, new_run_dir: str) -> str:
 
 def resume_argument_error(argv: list[str]) -> str | None:
     """What is wrong with a `resume=RUN_DIR` on the command line (no checkpoint there, or one that
-    is truncated or not gan_lab's), checked before Hydra starts, so that the message is the whole
-    output; None when there is nothing to say."""
+    is truncated or not gan_lab's; with -m, a SWEEP_DIR without multirun.yaml), checked before Hydra
+    starts, so that the message is the whole output; None when there is nothing to say."""
+    multirun = any(arg in ("-m", "--multirun") for arg in argv)
     for arg in argv:
         if not arg.startswith("resume="):
             continue
         resume = arg.removeprefix("resume=")
         if resume in ("", "auto", "None", "null") or "," in resume:  # a sweep over values: checked per member
+            return None
+        if multirun:
+            if not (Path(resume) / "multirun.yaml").is_file():
+                return f"resume={resume}: there is no multirun.yaml in {resume!r}: not a sweep directory to resume"
             return None
         try:
             checkpoint_summary(Path(run_dir_for(resume, new_run_dir="")) / CHECKPOINT)

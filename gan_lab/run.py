@@ -18,7 +18,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.utilities.exceptions import SIGTERMException
 
+import gan_lab.plugins  # noqa: F401 - puts gan_lab's Hydra plugins (the study sweeper) where Hydra looks
+import gan_lab.study.directory  # noqa: F401 - the resolver of hydra.sweep.dir
 from gan_lab.datasets import GANDataModule
 from gan_lab.divergence import TrainingDiverged
 from gan_lab.errors import exit_on_user_error, user_error_message
@@ -33,7 +36,7 @@ from gan_lab.settings import check_settings, cpu_threads
 log = logging.getLogger(__name__)
 
 DIVERGED_EXIT_CODE = 3  # a single run that diverged (its results.json says so) exits with this
-# What a search (hydra/sweeper=optuna) is told of a trial that diverged, failed or left no final
+# What a search (sweeper=optuna) is told of a trial that diverged, failed or left no final
 # FID: far worse than any FID, so the search moves away from it and goes on.
 FAILED_TRIAL_OBJECTIVE = 1.0e6
 
@@ -136,7 +139,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         pl.seed_everything(cfg.seed, workers=True, verbose=False)
         datamodule = build_datamodule(cfg)
         module = build_module(cfg, datamodule.sample_shape)
-        checkpoint = run_dir / CHECKPOINT if cfg.get("resume") and (run_dir / CHECKPOINT).is_file() else None
+        # a study member with a checkpoint was stopped half-way: it continues (its directory is its identity)
+        may_resume = bool(cfg.get("resume")) or in_multirun()
+        checkpoint = run_dir / CHECKPOINT if may_resume and (run_dir / CHECKPOINT).is_file() else None
         resumed = checkpoint_summary(checkpoint) if checkpoint else None
         callbacks = [instantiate(node) for node in (cfg.get("callbacks") or {}).values()]
         loggers = [build_logger(node, resumed) for node in (cfg.get("logger") or {}).values()]
@@ -157,6 +162,11 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         results |= {"status": "diverged", "error": str(err), "diverged_at_step": err.step, "diverged_quantity": err.quantity}
         log.error("%s", err)
     except BaseException as err:
+        if stopped_by_signal(err, trainer):
+            # Ctrl-C, or SIGTERM from `scancel`/a pre-empting scheduler: the run continues with resume=
+            results |= {"status": "interrupted", "error": f"stopped by {type(err).__name__} at generator step "
+                        f"{module.generator_steps if module is not None else 0}"}
+            raise
         results["status"] = "failed"
         # a user's mistake is recorded in the words the command line prints; a bug with its type
         message = user_error_message(err, runtime_choices())
@@ -180,6 +190,19 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     return results
 
 
+def in_multirun() -> bool:
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+def stopped_by_signal(err: BaseException, trainer: pl.Trainer | None) -> bool:
+    """True when the run was stopped from outside (SIGINT, SIGTERM), not by an error of its own:
+    Lightning turns those into KeyboardInterrupt / SIGTERMException, or into SystemExit after
+    marking the trainer interrupted."""
+    if isinstance(err, (KeyboardInterrupt, SIGTERMException)):
+        return True
+    return isinstance(err, SystemExit) and trainer is not None and trainer.interrupted
+
+
 def _finish_wandb() -> None:
     """Close the W&B run, so that the next member of a multirun starts its own."""
     if "wandb" in sys.modules:
@@ -201,8 +224,8 @@ def objective(results: dict[str, Any]) -> float:
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def main(cfg: DictConfig) -> float:
-    """Train; returns the run's `objective` (what hydra/sweeper=optuna minimises)."""
-    in_sweep = HydraConfig.get().mode == RunMode.MULTIRUN
+    """Train; returns the run's `objective` (what sweeper=optuna minimises)."""
+    in_sweep = in_multirun()
     try:
         results = train(cfg)
     except Exception as err:

@@ -90,9 +90,10 @@ def test_multirun_with_two_losses_leaves_two_run_directories_each_with_results(t
     proc = run_cli(["-m", "loss=ns,hinge", *FAST, f"hydra.sweep.dir={tmp_path}"], cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = {p.parent.name: json.loads(p.read_text()) for p in tmp_path.glob("*/results.json")}
-    assert sorted(results) == ["0", "1"]
     assert [r["status"] for r in results.values()] == ["completed", "completed"]
     assert {r["overrides"][0] for r in results.values()} == {"loss=ns", "loss=hinge"}
+    # each member's directory is named by its swept value, so that a re-run finds it again
+    assert {name: result["overrides"][0] for name, result in results.items()} == {"loss=ns": "loss=ns", "loss=hinge": "loss=hinge"}
 
 
 def test_unknown_option_lists_the_valid_ones(tmp_path):

@@ -1,4 +1,4 @@
-"""Searching, not only sweeping: hydra/sweeper=optuna minimises the final FID over trials, a diverged
+"""Searching, not only sweeping: sweeper=optuna (Hydra's optuna sweeper) minimises the final FID over trials, a diverged
 trial scores FAILED_TRIAL_OBJECTIVE and the search goes on, and the best trial is written down."""
 
 from __future__ import annotations

@@ -83,14 +83,14 @@ def test_the_report_goes_to_the_studys_group_as_a_report_run_with_its_tables_and
     from gan_lab.report.wandb_upload import upload_report
     from tests.test_report import write_run
 
-    study = tmp_path / "multirun" / "noise_sweep_2026-12-02_10-00-00"  # where the preset puts it
+    study = tmp_path / "studies" / "noise_sweep"  # where the preset puts it
     for seed in (0, 1):
         write_run(study / str(seed), ["corruption.level=0.1", f"seed={seed}"], metrics={"fid": 5.0 + seed, "fid_floor": 2.0})
     contents = build_report([study], out=tmp_path / "report")
     run_dir = upload_report(contents, offline=True)
     assert run_dir.parent == tmp_path / "report" / "wandb"
     (run,) = records(tmp_path / "report", "run")
-    assert (run["run_group"], run["job_type"]) == ("noise_sweep_2026-12-02_10-00-00", "report")  # the runs' group
+    assert (run["run_group"], run["job_type"]) == ("noise_sweep", "report")  # the runs' group
     summary = inspect_offline_run(tmp_path / "report")["summary"]
     assert summary["report/report"]["_type"] == "table-file" and summary["report/report"]["nrows"] == 1
     figures = [key for key in summary if key.startswith("report/figures/")]

@@ -23,23 +23,26 @@ def wandb_api_key_configured() -> bool:
     return any("wandb" in host for host in hosts)
 
 
-def _hydra_defaults() -> tuple[str | None, list[str], str | None]:
-    """(group, tags, name) for this run from Hydra: in a multirun the group is the sweep's
-    name (`sweep_name`) and the tags/name are the command-line overrides (the swept values)."""
+def _hydra_defaults() -> tuple[str | None, list[str], str | None, str | None]:
+    """(group, tags, name, job_type) for this run from Hydra: in a multirun the group is the study's
+    name (`sweep_name`); the tags/name are the command-line overrides (the swept values); the job
+    type is the preset (`experiment=noise_sweep`) that ran it, when one did."""
     if not HydraConfig.initialized():
-        return None, [], None
+        return None, [], None, None
     hydra = HydraConfig.get()
     overrides = list(hydra.overrides.task)
     group = sweep_name(hydra.sweep.dir) if hydra.mode == RunMode.MULTIRUN else None
     name = ",".join(overrides) or None
-    return group, overrides, name
+    return group, overrides, name, hydra.runtime.choices.get("experiment")
 
 
 def sweep_name(sweep_dir: str) -> str:
-    """A sweep's name from its directory: `outputs/multirun/noise_sweep_2026-11-22_10-00-00` (the
-    presets) → that last part; `outputs/multirun/2026-11-22/10-00-00` (the default) → `2026-11-22_10-00-00`."""
+    """A sweep's name from its directory: a study's, `outputs/studies/noise_sweep` → `noise_sweep`;
+    an ad-hoc sweep's, `outputs/multirun/2026-11-22/10-00-00` → `2026-11-22_10-00-00`."""
     path = Path(sweep_dir)
-    return path.name if path.parent.name == "multirun" or not path.parent.name else f"{path.parent.name}_{path.name}"
+    if path.parent.name in ("multirun", "studies") or not path.parent.name:
+        return path.name
+    return f"{path.parent.name}_{path.name}"
 
 
 def run_outcome(results: dict) -> dict[str, Any]:
@@ -101,17 +104,18 @@ def wandb_logger(
     group: str | None = None,
     tags: list[str] | None = None,
     name: str | None = None,
+    job_type: str | None = None,
     **kwargs,
 ) -> WandbLogger:
     """Lightning's WandbLogger with gan_lab's defaults.
 
     `offline=None` (the default) logs online only when an API key is configured, so a machine
     without a network or a key never blocks; `WANDB_MODE` in the environment overrides this.
-    Runs of one Hydra sweep share `group` (the sweep directory's name) and carry the swept values
-    as `tags`; both can be set in the config instead.
+    Runs of one study share `group` (the study's name), carry the swept values as `tags`, and have
+    the preset as `job_type`; each can be set in the config instead.
     """
     offline = offline_by_default(offline)
-    hydra_group, hydra_tags, hydra_name = _hydra_defaults()
+    hydra_group, hydra_tags, hydra_name, hydra_job_type = _hydra_defaults()
     Path(save_dir).mkdir(parents=True, exist_ok=True)
     return WandbLogger(
         save_dir=save_dir,
@@ -120,5 +124,6 @@ def wandb_logger(
         group=group or hydra_group,
         tags=list(tags) if tags else hydra_tags,
         name=name or hydra_name,
+        job_type=job_type or hydra_job_type,
         **kwargs,
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from gan_lab.report.errors import ReportError
 from gan_lab.report.runs import MISSING, UNREADABLE, Run
+from gan_lab.study.members import STUDY_KEYS
 
 # Overrides that say where and how a run logged, not what it trained: left out of configurations.
 NOISE = (
@@ -15,6 +16,7 @@ NOISE = (
     "hydra",
     "paths",
     "logger",
+    *STUDY_KEYS,  # study=, resume=, retry=: how an invocation of a study ran, not what a member trained
     "callbacks.progress_bar",
     "trainer.enable_progress_bar",
     "trainer.enable_model_summary",

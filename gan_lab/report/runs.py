@@ -12,6 +12,7 @@ import yaml
 
 from gan_lab.report.errors import ReportError
 from gan_lab.report.sweep import expected_members
+from gan_lab.study.members import LEDGER_FILE, read_ledger
 
 RESULTS_FILE = "results.json"  # gan_lab/results.py's name, not imported from there: a report needs no torch
 MULTIRUN_FILE = "multirun.yaml"
@@ -81,14 +82,20 @@ def collect_runs(dirs: list[str | Path]) -> list[Run]:
 
 def collect_dir(root: Path) -> list[Run]:
     """The runs in and below one directory, missing members included."""
-    folders = [root, *(path for path in root.rglob("*") if path.is_dir())]
+    # hidden folders (.hydra, .submitit, a study's .retried/ earlier attempts) hold no members
+    folders = [root, *(path for path in root.rglob("*") if path.is_dir() and not hidden(path.relative_to(root)))]
     runs = {folder: read_run(folder) for folder in folders if (folder / RESULTS_FILE).is_file()}
     no_results = f"no {RESULTS_FILE} (killed, or still running?)"
     for folder in folders:
         if folder not in runs and (folder / HYDRA_DIR).is_dir():  # Hydra set this run up; it left no results
             runs[folder] = missing_run(folder, no_results)
+    for study in folders:  # a study (gan_lab/study): every member any invocation planned, by name
+        for name, overrides in read_ledger(study).members.items():
+            member = study / name
+            if member not in runs:
+                runs[member] = Run(member, MISSING, overrides, note=f"never started ({LEDGER_FILE} plans it; no directory)")
     for multirun in folders:
-        if (multirun / MULTIRUN_FILE).is_file():
+        if (multirun / MULTIRUN_FILE).is_file() and not (multirun / LEDGER_FILE).is_file():  # a plain Hydra multirun
             for member in multirun.iterdir():
                 if member.is_dir() and member.name.isdigit() and member not in runs:
                     runs[member] = missing_run(member, no_results)
@@ -99,6 +106,10 @@ def collect_dir(root: Path) -> list[Run]:
                 elif not runs[member].overrides:
                     runs[member].overrides = overrides
     return list(runs.values())
+
+
+def hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
 
 
 def read_run(run_dir: Path) -> Run:
