@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -71,6 +72,13 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def slurm_cpus() -> int | None:
+    """The CPUs SLURM gave this job (SLURM_CPUS_PER_TASK), when it runs as one: its torch threads,
+    so that members sharing a node do not each take every core of it."""
+    value = os.environ.get("SLURM_CPUS_PER_TASK", "")
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
 def runtime_choices() -> dict[str, str | None]:
     """Hydra's record of the option chosen for each config group ({} when Hydra is not running)."""
     return dict(HydraConfig.get().runtime.choices) if HydraConfig.initialized() else {}
@@ -133,7 +141,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     trainer: pl.Trainer | None = None
     try:
         check_settings(cfg)
-        threads = cpu_threads(cfg.train.get("num_threads"), parallel_members(), available_cores())
+        threads = cpu_threads(cfg.train.get("num_threads"), parallel_members(), available_cores()) or slurm_cpus()
         torch.set_num_threads(threads or TORCH_DEFAULT_THREADS)  # per run: an earlier sweep member's choice does not stay
         results["torch_threads"] = torch.get_num_threads()
         pl.seed_everything(cfg.seed, workers=True, verbose=False)
@@ -166,7 +174,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             # Ctrl-C, or SIGTERM from `scancel`/a pre-empting scheduler: the run continues with resume=
             results |= {"status": "interrupted", "error": f"stopped by {type(err).__name__} at generator step "
                         f"{module.generator_steps if module is not None else 0}"}
-            raise
+            # the shell's convention, 128 + the signal: Lightning's exceptions would exit with 0 or 1
+            raise SystemExit(128 + (signal.SIGTERM if isinstance(err, SIGTERMException) else signal.SIGINT)) from err
         results["status"] = "failed"
         # a user's mistake is recorded in the words the command line prints; a bug with its type
         message = user_error_message(err, runtime_choices())

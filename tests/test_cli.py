@@ -93,7 +93,7 @@ def test_multirun_with_two_losses_leaves_two_run_directories_each_with_results(t
     assert [r["status"] for r in results.values()] == ["completed", "completed"]
     assert {r["overrides"][0] for r in results.values()} == {"loss=ns", "loss=hinge"}
     # each member's directory is named by its swept value, so that a re-run finds it again
-    assert {name: result["overrides"][0] for name, result in results.items()} == {"loss=ns": "loss=ns", "loss=hinge": "loss=hinge"}
+    assert all(name == result["overrides"][0] for name, result in results.items())  # loss=ns/, loss=hinge/
 
 
 def test_unknown_option_lists_the_valid_ones(tmp_path):

@@ -37,7 +37,9 @@ def second_checkpoint(run_dirs: Path, pattern: str) -> Path | None:
     return None
 
 
-def start_and_kill_after_second_checkpoint(args: list[str], cwd: Path, run_dirs: Path, pattern: str) -> None:
+def start_until_second_checkpoint(args: list[str], cwd: Path, run_dirs: Path, pattern: str) -> subprocess.Popen:
+    """Start `python -m gan_lab <args>` and return it, still running, once the run directory matching
+    `pattern` below `run_dirs` has its second checkpoint."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "gan_lab", *args],
         cwd=cwd,
@@ -45,12 +47,17 @@ def start_and_kill_after_second_checkpoint(args: list[str], cwd: Path, run_dirs:
         stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    deadline = time.time() + 240
+    deadline = time.time() + 300
     while second_checkpoint(run_dirs, pattern) is None and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)
+    assert second_checkpoint(run_dirs, pattern) is not None, f"{pattern} never reached its second checkpoint"
+    return proc
+
+
+def start_and_kill_after_second_checkpoint(args: list[str], cwd: Path, run_dirs: Path, pattern: str) -> None:
+    proc = start_until_second_checkpoint(args, cwd, run_dirs, pattern)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert second_checkpoint(run_dirs, pattern) is not None, "the run never reached its second checkpoint"
 
 
 def test_a_run_killed_with_sigkill_resumes_to_exactly_its_steps_with_each_step_logged_once(tmp_path):

@@ -7,9 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,13 @@ import pytest
 from gan_lab.report import build_report
 from gan_lab.study.members import LEDGER_FILE, StudyMismatch, member_name, plan_study, read_ledger, write_ledger
 from tests.conftest import FAST, REPO, run_cli
-from tests.test_resume import EVERY, STEPS, second_checkpoint, training_steps_logged
+from tests.test_resume import (
+    EVERY,
+    STEPS,
+    start_and_kill_after_second_checkpoint,
+    start_until_second_checkpoint,
+    training_steps_logged,
+)
 from tests.test_wandb_outcome import inspect_offline_run, records
 
 
@@ -40,14 +43,7 @@ def test_a_study_killed_during_its_second_member_resumes_keeping_the_first_untou
                   "study=killed", "seed=0,1,2,3"]  # fmt: skip
     study = tmp_path / "outputs" / "studies" / "killed"
     name = {seed: f"seed={seed}" for seed in range(4)}  # members are named by the swept keys' values
-    proc = subprocess.Popen([sys.executable, "-m", "gan_lab", *study_args], cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    deadline = time.time() + 240
-    while second_checkpoint(study, name[1]) is None and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert second_checkpoint(study, name[1]) is not None, "the second member never reached its second checkpoint"
+    start_and_kill_after_second_checkpoint(study_args, tmp_path, study, name[1])
     assert members(study) == {name[0]: members(study)[name[0]]}  # one member finished, the second was training
     first = snapshot(study / name[0])
 
@@ -65,15 +61,15 @@ def test_a_study_killed_during_its_second_member_resumes_keeping_the_first_untou
     assert len(build_report([study], out=tmp_path / "report").runs) == 4
 
 
-def test_more_seeds_run_only_the_new_member_in_the_same_study(tmp_path):
+def test_more_seeds_run_only_the_new_member_in_the_same_study_with_any_launcher(tmp_path):
     args = ["-m", *FAST, "eval.enabled=false", "study=grow"]
     assert run_cli([*args, "seed=0,1"], cwd=tmp_path).returncode == 0
     study = tmp_path / "outputs" / "studies" / "grow"
     before = {name: snapshot(study / name) for name in members(study)}
-    proc = run_cli([*args, "seed=0,1,2"], cwd=tmp_path)
+    proc = run_cli([*args, "seed=0,1,2", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], cwd=tmp_path)  # any launcher
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "3 members; kept: 2 completed; to run: 1 new, 0 resumed, 0 retried" in proc.stdout
-    assert "Launching 1 jobs locally" in proc.stdout
+    assert "is launching 1 jobs" in proc.stdout
     after = members(study)
     assert len(after) == 3 and {name: snapshot(study / name) for name in before} == before
     (new,) = set(after) - set(before)
@@ -166,3 +162,21 @@ def test_the_report_lists_a_planned_member_that_never_started(tmp_path):
     runs = {run.path.name: run for run in build_report([study], out=tmp_path / "report").runs}
     assert runs["seed=0"].status == "completed" and runs["seed=1"].status == "missing"
     assert "never started" in runs["seed=1"].note and runs["seed=1"].overrides == ["seed=1"]
+
+
+def test_a_member_stopped_by_sigterm_is_recorded_as_interrupted_and_the_study_resumes_it(tmp_path):
+    # SIGTERM is what `scancel` and a pre-empting scheduler send: the member says so in results.json
+    study_args = ["-m", *FAST, f"train.steps={STEPS}", f"log.checkpoint_every={EVERY}", "eval.enabled=false",
+                  "study=stopped", "seed=0,1"]  # fmt: skip
+    study = tmp_path / "outputs" / "studies" / "stopped"
+    proc = start_until_second_checkpoint(study_args, tmp_path, study, "seed=0")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) != 0
+    stopped = members(study)["seed=0"]
+    assert stopped["status"] == "interrupted" and "SIGTERM" in stopped["error"] and 0 < stopped["steps"] < STEPS
+    proc = run_cli(study_args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "2 members; to run: 1 new, 1 resumed, 0 retried" in proc.stdout
+    done = members(study)
+    assert done["seed=0"]["status"] == "completed" and done["seed=0"]["resumed_at_step"] > 0
+    assert training_steps_logged(study / "seed=0") == list(range(STEPS))
