@@ -96,3 +96,20 @@ def test_the_report_goes_to_the_studys_group_as_a_report_run_with_its_tables_and
     figures = [key for key in summary if key.startswith("report/figures/")]
     assert len(figures) == len(contents.all_figures()) > 0
     assert (run_dir / "files" / "report.md").read_text() == (tmp_path / "report" / "report.md").read_text()
+
+
+def test_a_study_members_group_is_the_studys_name_and_its_job_type_the_preset():
+    from hydra import compose, initialize_config_dir
+    from hydra.core.hydra_config import HydraConfig
+
+    from gan_lab.loggers.wandb import _hydra_defaults
+    from gan_lab.run import CONF_DIR
+
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=["experiment=noise_sweep", "seed=1", "hydra.mode=MULTIRUN"], return_hydra_config=True)
+        HydraConfig.instance().set_config(cfg)  # as Hydra sets it for a member of the study
+        try:
+            group, tags, name, job_type = _hydra_defaults()
+        finally:
+            HydraConfig.instance().cfg = None
+    assert (group, job_type) == ("noise_sweep", "noise_sweep") and tags == ["experiment=noise_sweep", "seed=1"]
