@@ -11,6 +11,7 @@ import numpy as np
 
 from gan_lab.report.catalog import FID_RATIO, WALL_TIME
 from gan_lab.report.grouping import Configuration, Grouping
+from gan_lab.report.quality import StepsToQuality
 from gan_lab.report.runs import COMPLETED, DIVERGED, FAILED, MISSING, UNREADABLE, Run
 
 DDOF = 1  # sample standard deviation over seeds (numpy's default is ddof=0)
@@ -55,6 +56,7 @@ class Cell:
     level: float | None
     runs: list[Run]
     stats: dict[str, Stat] = field(default_factory=dict)
+    steps_to_quality: StepsToQuality | None = None  # first step at FID ≤ 3× floor (gan_lab/report/quality.py)
 
     @property
     def completed(self) -> list[Run]:
@@ -88,6 +90,7 @@ def summarise(grouping: Grouping, metrics: list[str]) -> list[Cell]:
             ratios = [run.metrics["fid"] / run.metrics["fid_floor"] for run in done if has_fid_ratio(run)]
             cell.stats[FID_RATIO] = Stat.of(ratios)
             cell.stats[WALL_TIME] = Stat.of([run.wall_time_s for run in done if run.wall_time_s is not None])
+            cell.steps_to_quality = StepsToQuality.of(done)
             cells.append(cell)
     return cells
 

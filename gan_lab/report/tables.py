@@ -14,6 +14,8 @@ from gan_lab.report.runs import COMPLETED, MISSING, UNREADABLE, Run
 from gan_lab.report.stats import DDOF, Cell, Stat, ordered_counts
 
 COUNT_COLUMNS = ("completed", "diverged", "failed", "interrupted", "running", "missing")
+# steps to quality (gan_lab/report/quality.py): median over completed seeds, never-reached seeds counted as never
+STEPS_TO_QUALITY_HEADER = "first step FID ≤ 3× floor, all classes (median)"
 
 
 def csv_value(value: float | None) -> str:
@@ -23,10 +25,13 @@ def csv_value(value: float | None) -> str:
 
 def write_csv(contents: Contents, path: Path) -> Path:
     """report.csv: configuration, overrides, level, run counts by status, then `<metric>_mean`,
-    `<metric>_std` (std with ddof=1, over completed seeds) for every metric, fid/floor and wall time."""
+    `<metric>_std` (std with ddof=1, over completed seeds) for every metric, fid/floor and wall time,
+    and the steps to quality (median first step at FID ≤ 3× floor, `inf` if the median seed never got
+    there; how many seeds got there)."""
     metrics = contents.csv_metrics + [FID_RATIO, WALL_TIME]
     header = ["configuration", "overrides", "level_key", "level", "n_runs", *(f"n_{name}" for name in COUNT_COLUMNS)]
     header += [f"{name.replace('/', '_over_')}_{part}" for name in metrics for part in ("mean", "std")]
+    header += ["steps_to_fid_3x_floor_median", "steps_to_fid_3x_floor_reached"]  # gan_lab/report/quality.py
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(header)
@@ -43,6 +48,8 @@ def write_csv(contents: Contents, path: Path) -> Path:
             for name in metrics:
                 stat = cell.stat(name)
                 row += [csv_value(stat.mean), csv_value(stat.std)]
+            quality = cell.steps_to_quality
+            row += [csv_value(quality.median) if quality else "", quality.reached if quality else ""]
             writer.writerow(row)
     return path
 
@@ -123,12 +130,15 @@ def results_table(contents: Contents) -> list[str]:
             columns += ["fid", "fid_floor", FID_RATIO]  # the floor beside FID
         elif name not in columns:
             columns.append(name)
-    header += columns + ["wall time (s)"]
+    quality = any(cell.steps_to_quality and cell.steps_to_quality.median is not None for cell in contents.cells)
+    header += columns + ([STEPS_TO_QUALITY_HEADER] if quality else []) + ["wall time (s)"]
     rows = []
     for cell in contents.cells:
         row = [cell.configuration.label] + ([level_text(cell.level)] if level_key else [])
         row += [f"{len(cell.completed)}/{len(cell.runs)}", not_completed_or_collapsed(cell)]
-        row += [fmt_stat(cell.stat(name), cell) for name in columns] + [fmt_stat(cell.stat(WALL_TIME), cell)]
+        row += [fmt_stat(cell.stat(name), cell) for name in columns]
+        row += [cell.steps_to_quality.text() if cell.steps_to_quality else "n/a"] if quality else []
+        row += [fmt_stat(cell.stat(WALL_TIME), cell)]
         rows.append(row)
     return md_table(header, rows)
 
