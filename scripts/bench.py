@@ -1,6 +1,7 @@
 """Training-step speed of gan_lab against two plain-PyTorch loops, side by side in one process.
 
     python scripts/bench.py                                   # CPU: dcgan × (ns, wgan_gp), batch 64, 32×32×3
+    python scripts/bench.py --models mlp dcgan resnet --json cpu.json   # mlp: 2-D points (ring8, its own tuning)
     python scripts/bench.py --device cuda --models dcgan resnet --batches 64 256 --json gpu.json
     python scripts/bench.py --device cuda --compile ...       # + torch.compile of G and D (gan_lab and (b))
 
@@ -23,7 +24,13 @@ and one of (b) (run from a callback between gan_lab's batches): the loops altern
 or so, and a busy phase of a shared machine hits all three alike. ms/step is the median block of
 each loop over all rounds; each ratio is the median over repeats of a gan_lab block's time divided
 by that of the plain block run right after it. Data content does not change speed, so the data
-are random images.
+are random images (random points for `mlp`, which trains on the 2-D ring8 mixture with that
+dataset's own batch, n_critic and WGAN-GP weight: conf/dataset/ring8.yaml, conf/tuning/).
+
+Distance to the machine's limit: each row also counts a step's floating-point work (forward and
+backward of every network, with torch.utils.flop_counter.FlopCounterMode over one step of loop (b)),
+the GFLOP/s gan_lab achieves with it, and that as a fraction of this machine's fp32 peak, measured
+in the same invocation as the best of several large matmuls (2048², the same threads).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import math
 import platform
 import resource
 import statistics
@@ -45,6 +53,7 @@ import torch
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -97,13 +106,28 @@ class InterleavedTimer(pl.Callback):
                 self.blocks[name].append((self._now() - start) / self.block)
 
 
-def compose_cfg(model: str, loss: str, batch: int, device: str, args):
+# What each model trains on: the image models on 32×32 images, the MLP on 2-D points with the ring8
+# mixture's own settings (batch 256, its learning rates; with WGAN-GP n_critic 2 and λ 0.1).
+MODEL_DATA = {
+    "mlp": (["dataset=ring8"], (2,)),
+    "dcgan": (["dataset.image_size=32"], None),
+    "resnet": (["dataset.image_size=32"], None),
+}
+
+
+def compose_cfg(model: str, loss: str, batch: int | None, device: str, args):
+    data_overrides, _ = MODEL_DATA[model]
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        overrides = [f"model={model}", f"loss={loss}", f"train.batch_size={batch}", "dataset.image_size=32",
-                     "eval.enabled=false", f"trainer={'gpu' if device == 'cuda' else 'cpu'}",
+        overrides = [*data_overrides, f"model={model}", f"loss={loss}", "eval.enabled=false",
+                     f"trainer={'gpu' if device == 'cuda' else 'cpu'}",
                      f"train.channels_last={args.channels_last}", f"train.compile.enabled={args.compile}",
                      f"train.compile.backend={args.compile_backend}"]
+        overrides += [f"train.batch_size={batch}"] if batch is not None else []
         return compose("config", overrides=overrides)
+
+
+def sample_shape(model: str, channels: int) -> tuple[int, ...]:
+    return MODEL_DATA[model][1] or (channels, 32, 32)
 
 
 def bench_round(cfg, shape, args, device) -> dict[str, list[float]]:
@@ -125,16 +149,18 @@ def bench_round(cfg, shape, args, device) -> dict[str, list[float]]:
 
 
 def plain_parts(cfg, shape, device):
-    """G, D, the EMA copy of G, optimizers, loss and regularizers (WGAN-GP's penalty), exactly as gan_lab builds them."""
+    """G, D, the EMA copy of G, optimizers and their learning-rate schedulers, loss and regularizers
+    (WGAN-GP's penalty), exactly as gan_lab builds them."""
     module = build_module(cfg, shape)
     g, d, loss = module.generator.to(device), module.discriminator.to(device), (module.loss, module.regularizers)
     ema = copy.deepcopy(g).requires_grad_(False)
     opt_g = instantiate(cfg.optimizer.generator)(g.parameters())
     opt_d = instantiate(cfg.optimizer.discriminator)(d.parameters())
-    return g, d, ema, opt_g, opt_d, loss
+    schedulers = [instantiate(cfg.scheduler)(opt) for opt in (opt_g, opt_d)] if cfg.get("scheduler") else []
+    return g, d, ema, opt_g, opt_d, loss, schedulers
 
 
-def plain_step(real_batches, g, d, run_g, run_d, ema, opt_g, opt_d, loss, latent_dim, autocast, ema_pairs, decay):
+def plain_step(real_batches, g, d, run_g, run_d, ema, opt_g, opt_d, loss, latent_dim, autocast, ema_pairs, decay, schedulers):
     """One generator step of a plain loop: n_critic D steps, one G step, the EMA update. `run_g` and
     `run_d` are G's and D's forward passes (compiled or the networks themselves); the penalty takes
     the eager D. `loss` is the loss and its regularizers (the penalty of WGAN-GP)."""
@@ -163,6 +189,8 @@ def plain_step(real_batches, g, d, run_g, run_d, ema, opt_g, opt_d, loss, latent
     d.requires_grad_(True)
     with torch.no_grad():
         torch._foreach_lerp_(ema_pairs[0], ema_pairs[1], 1 - decay)
+    for scheduler in schedulers:
+        scheduler.step()
 
 
 class PlainLoop:
@@ -171,7 +199,7 @@ class PlainLoop:
 
     def __init__(self, cfg, shape, args, device, use_dataloader: bool):
         torch.manual_seed(0)
-        g, d, ema, opt_g, opt_d, loss = plain_parts(cfg, shape, device)
+        g, d, ema, opt_g, opt_d, loss, schedulers = plain_parts(cfg, shape, device)
         optimized = not use_dataloader  # (a) is the typical loop: fp32, NCHW, eager
         memory_format = torch.preserve_format
         if optimized and (args.channels_last == "true" or (args.channels_last == "auto" and device.type == "cuda")):
@@ -187,7 +215,8 @@ class PlainLoop:
         n_critic, batch = cfg.train.n_critic, cfg.train.batch_size
         self.n_critic = n_critic
         self.parts = (g, d, run_g, run_d, ema, opt_g, opt_d, loss, g.latent_dim,
-                      lambda: torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16), ema_pairs, cfg.train.ema_decay)
+                      lambda: torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16), ema_pairs, cfg.train.ema_decay,
+                      schedulers)
         data = torch.rand((4096, *shape), generator=torch.Generator().manual_seed(0)) * 2 - 1
         if use_dataloader:
             loader = DataLoader(TensorDataset(data), batch_size=batch * n_critic, shuffle=True, drop_last=True,
@@ -213,6 +242,47 @@ class PlainLoop:
             plain_step(next(self.stream).chunk(self.n_critic), *self.parts)
 
 
+def flop_per_step(cfg, shape, args, device) -> float:
+    """Floating-point operations of one generator step (n_critic D steps, the G step, forward and
+    backward), counted by torch's FlopCounterMode over one step of loop (b) after a warm-up step."""
+    loop = PlainLoop(cfg, shape, args, device, use_dataloader=False)
+    loop.run(1)
+    counter = FlopCounterMode(display=False)
+    counter.mod_tracker = GlobalOnly()
+    with counter:
+        loop.run(1)
+    return float(counter.get_total_flops())
+
+
+class GlobalOnly:
+    """FlopCounterMode's module tracker, without the per-module attribution: its backward hooks break
+    torch.autograd.grad (WGAN-GP's penalty, R1), and only the step's total is wanted."""
+
+    parents = {"Global"}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+def measured_peak_gflops(device, n: int = 2048, repeats: int = 7) -> float:
+    """This machine's fp32 peak as torch reaches it: the best of `repeats` n×n matmuls (2n³ FLOP) on
+    the same threads as the benchmark."""
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    best = math.inf
+    for _ in range(repeats + 2):  # the first two warm up
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        a @ b
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9
+
+
 def peak_memory_mib(device) -> float:
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated() / 2**20
@@ -224,7 +294,8 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--models", nargs="+", default=["dcgan"])
     parser.add_argument("--losses", nargs="+", default=["ns", "wgan_gp"])
-    parser.add_argument("--batches", nargs="+", type=int, default=[64])
+    parser.add_argument("--batches", nargs="+", type=int, default=None,
+                        help="batch sizes (default: 64 for the image models, the dataset's own for mlp: 256)")
     parser.add_argument("--channels", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=2, help="rounds, each with a fresh Trainer and fresh plain loops")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps of each loop at the start of each round")
@@ -237,18 +308,20 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
     device = torch.device(args.device)
-    shape = (args.channels, 32, 32)
     gpu = f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else ""
+    peak = measured_peak_gflops(device)
     print(f"# {date.today()} · {platform.processor() or platform.machine()} · {torch.get_num_threads()} threads · "
-          f"torch {torch.__version__} · device {device}{gpu}")
-    header = (f"{'model':7} {'loss':8} {'batch':>5}  {'gan_lab ms':>10} {'(a) ms':>8} {'(b) ms':>8}  {'real img/s':>10}  "
-              f"{'÷ (a)':>6} {'÷ (b)':>6}  {'peak MiB':>8}")
+          f"torch {torch.__version__} · device {device}{gpu} · fp32 peak (2048² matmul) {peak:.1f} GFLOP/s")
+    header = (f"{'model':7} {'loss':8} {'batch':>5}  {'gan_lab ms':>10} {'(a) ms':>8} {'(b) ms':>8}  {'real/s':>9}  "
+              f"{'÷ (a)':>6} {'÷ (b)':>6}  {'GFLOP/step':>10} {'GFLOP/s':>8} {'of peak':>7}  {'peak MiB':>8}")
     print(header)
     rows = []
     for model in args.models:
+        shape = sample_shape(model, args.channels)
         for loss in args.losses:
-            for batch in args.batches:
+            for batch in args.batches or [None if model == "mlp" else 64]:
                 cfg = compose_cfg(model, loss, batch, device.type, args)
+                batch = cfg.train.batch_size
                 if device.type == "cuda":
                     torch.cuda.reset_peak_memory_stats()
                 blocks = {"gan_lab": [], "dataloader": [], "plain": []}
@@ -259,7 +332,9 @@ def main() -> None:
                 # each gan_lab block against the plain blocks run right after it, then the median
                 ratio = {name: statistics.median(g / o for g, o in zip(blocks["gan_lab"], blocks[name]))
                          for name in ("dataloader", "plain")}
-                images = batch * cfg.train.n_critic  # real images per step
+                images = batch * cfg.train.n_critic  # real samples per step
+                flop = flop_per_step(cfg, shape, args, device)
+                achieved = flop / (ms["gan_lab"] / 1000) / 1e9
                 row = {
                     "model": model, "loss": loss, "batch": batch, "n_critic": cfg.train.n_critic, "device": str(device),
                     "precision": str(cfg.trainer.precision), "channels_last": args.channels_last, "compile": args.compile,
@@ -267,12 +342,17 @@ def main() -> None:
                     "images_per_s": round(images / ms["gan_lab"] * 1000, 1),
                     "ratio_vs_dataloader": round(ratio["dataloader"], 3),
                     "ratio_vs_plain": round(ratio["plain"], 3),
+                    "gflop_per_step": round(flop / 1e9, 4),
+                    "achieved_gflops": round(achieved, 2),
+                    "peak_gflops": round(peak, 1),
+                    "fraction_of_peak": round(achieved / peak, 4),
                     "peak_memory_mib": round(peak_memory_mib(device), 1),
                     "blocks_ms": {name: [round(t * 1000, 3) for t in times] for name, times in blocks.items()},
                 }
                 rows.append(row)
                 print(f"{model:7} {loss:8} {batch:>5}  {ms['gan_lab']:>10.2f} {ms['dataloader']:>8.2f} {ms['plain']:>8.2f}  "
-                      f"{row['images_per_s']:>10.1f}  {row['ratio_vs_dataloader']:>6.3f} {row['ratio_vs_plain']:>6.3f}  "
+                      f"{row['images_per_s']:>9.0f}  {row['ratio_vs_dataloader']:>6.3f} {row['ratio_vs_plain']:>6.3f}  "
+                      f"{row['gflop_per_step']:>10.3f} {achieved:>8.1f} {row['fraction_of_peak']:>7.1%}  "
                       f"{row['peak_memory_mib']:>8.1f}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))

@@ -42,6 +42,19 @@ def test_bench_writes_one_row_per_configuration_with_the_three_loops_and_their_r
     assert "÷ (b)" in proc.stdout  # the printed table
 
 
+def test_bench_times_the_mlp_on_2d_points_with_its_own_tuning_and_reports_the_distance_to_peak(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = run_script("bench.py", *TINY, "--models", "mlp", "--json", str(out))
+    rows = json.loads(out.read_text())
+    configurations = [(r["model"], r["loss"], r["batch"], r["n_critic"]) for r in rows]
+    assert configurations == [("mlp", "ns", 256, 1), ("mlp", "wgan_gp", 256, 2)]  # ring8's batch; n_critic 2 with WGAN-GP
+    for row in rows:
+        assert row["gflop_per_step"] > 0 and row["peak_gflops"] > 0
+        assert row["achieved_gflops"] == pytest.approx(row["gflop_per_step"] / (row["ms_per_step"]["gan_lab"] / 1000), rel=2e-3)
+        assert row["fraction_of_peak"] == pytest.approx(row["achieved_gflops"] / row["peak_gflops"], rel=1e-2, abs=1e-4)
+    assert "fp32 peak (2048² matmul)" in proc.stdout and "of peak" in proc.stdout
+
+
 def test_bench_runs_the_compiled_channels_last_path(tmp_path):
     out = tmp_path / "bench.json"
     run_script("bench.py", *TINY, "--losses", "wgan_gp", "--batches", "8", "--compile", "--compile-backend", "aot_eager",
@@ -67,3 +80,42 @@ def test_bench_eval_reports_a_runs_evaluation_share_of_its_wall_time(tmp_path):
     (tmp_path / "results.json").write_text(json.dumps({"wall_time_s": 200.0, "metrics": {"eval_time_s": 10.0}}))
     proc = run_script("bench_eval.py", "--run-dir", str(tmp_path))
     assert "evaluation 10.0 s of 200.0 s wall time = 5.0 %" in proc.stdout
+
+
+def load_bench():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench", REPO / "scripts" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+def test_a_steps_floating_point_work_is_counted_as_the_layer_shapes_say():
+    # The MLP on 2-D points, non-saturating loss, one D step per G step: FlopCounterMode counts the
+    # matrix products, 2·in·out per sample per linear layer forward, and as much again for each
+    # gradient autograd computes (weights where they train, inputs where something upstream needs them).
+    import argparse
+
+    import torch
+    from torch import nn
+
+    from gan_lab.run import build_module
+
+    bench = load_bench()
+    args = argparse.Namespace(channels_last="auto", compile=False, compile_backend="inductor")
+    cfg = bench.compose_cfg("mlp", "ns", None, "cpu", args)
+    module = build_module(cfg, (2,))
+    batch = cfg.train.batch_size
+
+    def forward(network: nn.Module) -> tuple[int, int]:
+        """(all linear layers' forward FLOPs, the first layer's)."""
+        flops = [2 * m.in_features * m.out_features * batch for m in network.modules() if isinstance(m, nn.Linear)]
+        return sum(flops), flops[0]
+
+    g, g_first = forward(module.generator)
+    d, d_first = forward(module.discriminator)
+    d_step = g + 2 * d + 2 * d + 2 * (d - d_first)  # G without grad; D on real and fake; D's weight and input grads
+    g_step = g + d + d + g + (g - g_first)  # G, D on fakes; D's input grads (D frozen); G's weight and input grads
+    assert cfg.train.n_critic == 1
+    assert bench.flop_per_step(cfg, (2,), args, torch.device("cpu")) == d_step + g_step
