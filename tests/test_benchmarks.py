@@ -119,3 +119,14 @@ def test_a_steps_floating_point_work_is_counted_as_the_layer_shapes_say():
     g_step = g + d + d + g + (g - g_first)  # G, D on fakes; D's input grads (D frozen); G's weight and input grads
     assert cfg.train.n_critic == 1
     assert bench.flop_per_step(cfg, (2,), args, torch.device("cpu")) == d_step + g_step
+
+
+def test_the_cpu_options_bench_runs_each_variant_as_a_whole_process_against_eager(tmp_path):
+    out = tmp_path / "options.json"
+    variants = ["--variants", "eager (the default)", "Adam foreach"]
+    proc = run_script("bench_cpu_options.py", "--steps", "3", *variants, "--json", str(out))
+    eager, foreach = json.loads(out.read_text())
+    assert (eager["steps"], foreach["steps"]) == (3, 3) and foreach["overrides"][0] == "+optimizer.generator.foreach=true"
+    assert eager["process_wall_s"] > eager["training_wall_s"] > 0  # the process's start-up is counted too
+    assert foreach["ratio_vs_eager"] == pytest.approx(foreach["process_wall_s"] / eager["process_wall_s"], abs=1e-3)
+    assert "÷ eager" in proc.stdout
