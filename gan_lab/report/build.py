@@ -23,14 +23,16 @@ from gan_lab.report.runs import MULTIRUN_FILE, Run, collect_runs
 from gan_lab.report.stability import stability_rows
 from gan_lab.report.stats import summarise
 from gan_lab.report.tables import write_csv, write_markdown, write_probes_csv, write_stability_csv
+from gan_lab.study.members import LEDGER_FILE
 
 REPORT_MD, REPORT_CSV, PROBES_CSV, STABILITY_CSV = "report.md", "report.csv", "probes.csv", "stability.csv"
 
 
 def default_out(dirs: list[str | Path]) -> Path:
-    """The first DIR when it is a multirun directory (the report lands beside its members), else ./report."""
+    """The first DIR when it is a multirun or study directory (the report lands beside its members;
+    a study's small outputs copied elsewhere keep their study.yaml), else ./report."""
     first = Path(dirs[0])
-    return first if (first / MULTIRUN_FILE).is_file() else Path("report")
+    return first if (first / MULTIRUN_FILE).is_file() or (first / LEDGER_FILE).is_file() else Path("report")
 
 
 def build_report(

@@ -20,17 +20,24 @@ def steps_to_quality(run: Run, ratio: float = QUALITY_RATIO) -> float | None:
     when the run's evaluations never got there; None when it logged no FID curve."""
     path = find_metrics_csv(run.path)
     curves = read_curves(path, COLUMNS) if path is not None else {}
-    fid, floor = dict(curves.get("eval/fid", [])), dict(curves.get("eval/fid_floor", []))
-    classes, classes_floor = dict(curves.get("eval/classes_covered", [])), dict(curves.get("eval/classes_covered_floor", []))
+    fid, classes = dict(curves.get("eval/fid", [])), dict(curves.get("eval/classes_covered", []))
+    floor, classes_floor = curves.get("eval/fid_floor", []), curves.get("eval/classes_covered_floor", [])
     if not fid or not floor:
         return None
     for step in sorted(fid):
-        if step not in floor or fid[step] > ratio * floor[step]:
+        if fid[step] > ratio * value_at(floor, step):
             continue
-        if step in classes and step in classes_floor and classes[step] < classes_floor[step]:
+        if step in classes and classes_floor and classes[step] < value_at(classes_floor, step):
             continue
         return step
     return math.inf
+
+
+def value_at(curve: list[tuple[float, float]], step: float) -> float:
+    """A floor's value at `step`: the last one logged at or before it (the evaluator logs a floor
+    once, when it first computes it), else the first."""
+    earlier = [value for at, value in curve if at <= step]
+    return earlier[-1] if earlier else curve[0][1]
 
 
 @dataclass
