@@ -39,7 +39,7 @@ class TrainSettings:
     batch_size: int = 64  # real samples per D step
     n_critic: int = 1  # D steps per G step, each on its own real batch (WGAN / WGAN-GP papers: 5)
     ema_decay: float = 0.999  # EMA of G's weights for samples and evaluation; 0 turns it off
-    channels_last: Any = "auto"  # NHWC for convolutional G and D: auto (on CUDA) | true | false
+    channels_last: Any = "auto"  # NHWC for convolutional G and D: auto (on CUDA and the CPU) | true | false
     compile: CompileSettings = field(default_factory=CompileSettings)
     # torch's CPU threads; null: torch's default, or the cores split evenly between the members a
     # parallel launcher runs at once (hydra/launcher=joblib hydra.launcher.n_jobs=N: cores / N each)
