@@ -58,6 +58,7 @@ from torch.utils.flop_counter import FlopCounterMode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_lab.datasets.base import InMemoryDataModule  # noqa: E402
+from gan_lab.module import CHANNELS_LAST_AUTO_DEVICES  # noqa: E402
 from gan_lab.run import CONF_DIR, build_module  # noqa: E402
 from gan_lab.step import DStep, GStep  # noqa: E402
 
@@ -202,7 +203,8 @@ class PlainLoop:
         g, d, ema, opt_g, opt_d, loss, schedulers = plain_parts(cfg, shape, device)
         optimized = not use_dataloader  # (a) is the typical loop: fp32, NCHW, eager
         memory_format = torch.preserve_format
-        if optimized and (args.channels_last == "true" or (args.channels_last == "auto" and device.type == "cuda")):
+        auto = args.channels_last == "auto" and device.type in CHANNELS_LAST_AUTO_DEVICES
+        if optimized and len(shape) == 3 and (args.channels_last == "true" or auto):
             memory_format = torch.channels_last
             for network in (g, d, ema):
                 network.to(memory_format=memory_format)
@@ -302,7 +304,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10, help="steps per timed block")
     parser.add_argument("--repeats", type=int, default=6, help="timed blocks of each loop per round, interleaved")
     parser.add_argument("--channels-last", default="auto", choices=["auto", "true", "false"],
-                        help="gan_lab's train.channels_last, also used by loop (b); auto = on CUDA")
+                        help="gan_lab's train.channels_last, also used by loop (b); auto = on CUDA and the CPU")
     parser.add_argument("--compile", action="store_true", help="torch.compile G and D in gan_lab and loop (b)")
     parser.add_argument("--compile-backend", default="inductor")
     parser.add_argument("--json", type=Path, help="also write the rows here")
