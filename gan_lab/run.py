@@ -62,7 +62,7 @@ def build_datamodule(cfg: DictConfig) -> GANDataModule:
 
 def parallel_members() -> int:
     """How many sweep members the launcher runs at once in this machine's processes (joblib's n_jobs; 1 otherwise)."""
-    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+    if not in_multirun():
         return 1
     n_jobs = HydraConfig.get().launcher.get("n_jobs")
     if not isinstance(n_jobs, int) or n_jobs == 0:

@@ -7,7 +7,6 @@ GAN_LAB_SLURM=required so that these tests fail rather than skip when it is not 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ import pytest
 
 from tests.conftest import FAST, run_cli
 from tests.test_resume import EVERY, STEPS, start_until_second_checkpoint, training_steps_logged
+from tests.test_studies import members
 
 
 def cluster_is_up() -> bool:
@@ -59,10 +59,6 @@ def slurm_jobs(study: Path, timeout_s: float = 60) -> dict[str, str]:
         if not any(state in ("PENDING", "RUNNING", "COMPLETING") for state in states.values()) or time.time() > deadline:
             return states
         time.sleep(0.5)
-
-
-def members(study: Path) -> dict[str, dict]:
-    return {path.parent.name: json.loads(path.read_text()) for path in study.glob("*/results.json")}
 
 
 def test_a_two_member_study_runs_as_slurm_jobs(slurm_cluster, tmp_path):

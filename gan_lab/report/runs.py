@@ -8,11 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gan_lab.report.errors import ReportError
 from gan_lab.report.sweep import expected_members
-from gan_lab.study.members import LEDGER_FILE, read_ledger
+from gan_lab.study.members import LEDGER_FILE, read_ledger, recorded_overrides
 
 RESULTS_FILE = "results.json"  # gan_lab/results.py's name, not imported from there: a report needs no torch
 MULTIRUN_FILE = "multirun.yaml"
@@ -178,12 +176,7 @@ def missing_run(run_dir: Path, note: str) -> Run:
 
 
 def hydra_overrides(run_dir: Path) -> list[str]:
-    path = run_dir / HYDRA_DIR / "overrides.yaml"
-    try:
-        overrides = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError):
-        return []
-    return [str(item) for item in overrides] if isinstance(overrides, list) else []
+    return recorded_overrides(run_dir) or []
 
 
 def as_number(value: Any) -> float | None:
