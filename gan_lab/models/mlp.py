@@ -7,11 +7,13 @@ from collections.abc import Sequence
 
 from torch import Tensor, nn
 
+from gan_lab.models.norm import check_dropout, with_dropout
 
-def _stack(sizes: Sequence[int], activation: type[nn.Module], **kwargs) -> list[nn.Module]:
+
+def _stack(sizes: Sequence[int], activation: type[nn.Module], dropout: float = 0.0, **kwargs) -> list[nn.Module]:
     layers: list[nn.Module] = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(fan_in, fan_out), activation(**kwargs)]
+        layers += [nn.Linear(fan_in, fan_out), with_dropout(activation(**kwargs), dropout)]
     return layers
 
 
@@ -35,13 +37,15 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """A flattened sample → `depth` hidden LeakyReLU(0.2) layers of `width` units → one logit."""
+    """A flattened sample → `depth` hidden LeakyReLU(0.2) layers of `width` units (each followed by
+    dropout with probability `dropout` when it is > 0) → one logit."""
 
-    def __init__(self, shape: Sequence[int], width: int = 256, depth: int = 3):
+    def __init__(self, shape: Sequence[int], width: int = 256, depth: int = 3, dropout: float = 0.0):
         super().__init__()
+        p = check_dropout(dropout, "model.discriminator.dropout")
         self.net = nn.Sequential(
             nn.Flatten(),
-            *_stack([math.prod(shape)] + [width] * depth, nn.LeakyReLU, negative_slope=0.2),
+            *_stack([math.prod(shape)] + [width] * depth, nn.LeakyReLU, p, negative_slope=0.2),
             nn.Linear(width, 1),
         )
 
