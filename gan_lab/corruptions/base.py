@@ -60,3 +60,15 @@ def uniform(shape: tuple[int, ...], images: Tensor, generator: torch.Generator |
     """U[0, 1) draws of `shape` on the images' device (float32 for non-float images)."""
     dtype = images.dtype if images.is_floating_point() else torch.float32
     return torch.rand(shape, generator=generator, device=images.device, dtype=dtype)
+
+
+def check_number(value, key: str, hi: float, allowed: str, open_above: bool = False) -> None:
+    """Raise ValueError naming `key` unless `value` is a real number in [0, hi] ([0, hi) when `open_above`)."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (number and 0.0 <= value and (value < hi if open_above else value <= hi)):  # NaN fails the comparisons
+        raise ValueError(f"{key} must be a number in {allowed}, got {value!r}")
+
+
+def at_least_float32(images: Tensor) -> Tensor:
+    """The images in float32, or float64 if they are float64 (half and bfloat16 are computed in float32)."""
+    return images.to(torch.promote_types(images.dtype, torch.float32))

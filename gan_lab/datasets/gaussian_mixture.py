@@ -26,6 +26,8 @@ class GaussianMixtureDataModule(GANDataModule):
     """An equal-weight mixture of isotropic Gaussians of standard deviation `std` around the
     centres of `layout`; training batches are sampled fresh, the held-out set is fixed."""
 
+    supports_train_size = False  # fresh draws every batch: dataset.train_size is refused
+
     def __init__(self, layout: str = "ring8", std: float = 0.01, heldout_size: int = 2500, split_seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         if std <= 0:

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 import torchvision.transforms.v2 as T
 from PIL import Image, UnidentifiedImageError
-from torch.utils.data import DataLoader, Dataset, RandomSampler
+from torch.utils.data import DataLoader, Dataset, RandomSampler, Subset
 
 from gan_lab.datasets.base import GANDataModule, seeded_split
 
@@ -63,7 +63,8 @@ def verify_images(files: list[Path]) -> None:
 class ImageFolderDataModule(GANDataModule):
     """All images below `root` (any depth, any class layout), resized and centre-cropped to
     `image_size`; a fixed `heldout_fraction` of the files is kept aside for evaluation. With
-    `verify_files` every file is checked at set-up, so that a broken one fails before training."""
+    `verify_files` every file is checked at set-up, so that a broken one fails before training.
+    Training batches are read from `train_subset`: `train_set`, or the part of it `train_size` keeps."""
 
     def __init__(
         self,
@@ -98,6 +99,8 @@ class ImageFolderDataModule(GANDataModule):
         train, heldout = seeded_split(len(files), self.heldout_fraction, self.split_seed)
         self.train_set = ImageFiles([files[i] for i in train], self.image_size, self.channels)
         self.heldout_set = ImageFiles([files[i] for i in heldout], self.image_size, self.channels)
+        index = self.train_subset_index(len(self.train_set))
+        self.train_subset = self.train_set if index is None else Subset(self.train_set, index.tolist())
 
     @property
     def heldout_data(self) -> torch.Tensor:
@@ -108,12 +111,12 @@ class ImageFolderDataModule(GANDataModule):
 
     def train_dataloader(self) -> DataLoader:
         sampler = RandomSampler(
-            self.train_set,
+            self.train_subset,
             num_samples=self.num_batches * self.batch_size,
             generator=torch.Generator().manual_seed(self.stream_seed),
         )
         return DataLoader(
-            self.train_set,
+            self.train_subset,
             batch_size=self.batch_size,
             sampler=sampler,
             drop_last=True,

@@ -31,6 +31,8 @@ class StackedDigitsDataModule(GANDataModule):
     fresh from the training digits; the held-out set is a fixed draw of `heldout_size` stacks from
     the held-out digits (seeded with `split_seed`, the same for every run)."""
 
+    supports_train_size = False  # fresh draws every batch: dataset.train_size is refused
+
     def __init__(
         self,
         image_size: int = 32,

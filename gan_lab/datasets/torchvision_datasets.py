@@ -24,13 +24,18 @@ class TorchvisionDataModule(InMemoryDataModule):
     Training uses the official training split; the official test split is the held-out set.
     Files are read from `root` (torchvision's layout, e.g. `root/MNIST/raw/…`,
     `root/cifar-10-batches-py/…`); `download=true` fetches them first, where a network exists.
+    `split_seed` seeds only the part of the training split `train_size` keeps (the split itself is
+    the official one).
     """
 
-    def __init__(self, name: str, root: str = "data", download: bool = False, image_size: int = 32, **kwargs):
+    def __init__(
+        self, name: str, root: str = "data", download: bool = False, image_size: int = 32, split_seed: int = 0, **kwargs
+    ):
         super().__init__(**kwargs)
         if name not in DATASETS:
             raise ValueError(f"dataset.name must be one of {sorted(DATASETS)}, got {name!r}")
         self.name, self.root, self.download, self.image_size = name, Path(root), download, image_size
+        self.split_seed = split_seed
         channels = 3 if name == "cifar10" else 1
         self.sample_shape = (channels, image_size, image_size)
 

@@ -6,7 +6,16 @@ import math
 import pytest
 import torch
 
-from gan_lab.corruptions import Corruption, GaussianBlur, GaussianNoise, MissingPixels, NoCorruption, SaltPepper
+from gan_lab.corruptions import (
+    Corruption,
+    GaussianBlur,
+    GaussianNoise,
+    IntensityChange,
+    MissingPixels,
+    NoCorruption,
+    RandomAffine,
+    SaltPepper,
+)
 
 
 def batch(shape=(4, 3, 16, 16), seed=0, low=-0.9, high=0.9):
@@ -27,8 +36,10 @@ FACTORIES = {
     "missing": lambda level: MissingPixels(level),
     "missing_block": lambda level: MissingPixels(level, block_size=5),
     "blur": lambda level: GaussianBlur(level),
+    "affine": lambda level: RandomAffine(level),
+    "intensity": lambda level: IntensityChange(level),
 }
-RANDOM = ["gaussian", "salt_pepper", "missing", "missing_block"]
+RANDOM = ["gaussian", "salt_pepper", "missing", "missing_block", "affine", "intensity"]
 
 
 @pytest.mark.parametrize("kind", FACTORIES)
@@ -45,7 +56,7 @@ def test_every_corruption_is_a_named_corruption_module():
         corruption = factory(0.5)
         assert isinstance(corruption, Corruption) and isinstance(corruption, torch.nn.Module)
         names.add(type(corruption).name)
-    assert names == {"none", "gaussian", "salt_pepper", "missing", "blur"}
+    assert names == {"none", "gaussian", "salt_pepper", "missing", "blur", "affine", "intensity"}
 
 
 def test_no_corruption_ignores_its_level():
@@ -221,6 +232,8 @@ def test_without_a_generator_the_global_rng_is_used(kind):
         (GaussianNoise, float("inf"), "[0, inf)"),
         (GaussianBlur, -1.0, "[0, inf)"),
         (GaussianBlur, "strong", "[0, inf)"),
+        (RandomAffine, 1.5, "[0, 1]"),
+        (IntensityChange, -0.1, "[0, 1]"),
     ],
 )
 def test_out_of_range_levels_name_the_key_and_the_allowed_range(factory, level, allowed):
