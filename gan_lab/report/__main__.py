@@ -1,4 +1,5 @@
-"""Command line: `python -m gan_lab.report DIR [DIR ...] [--out OUTDIR] [--metric fid ...]`."""
+"""Command line: `python -m gan_lab.report DIR [DIR ...] [--out OUTDIR] [--metric fid ...]`, or
+`python -m gan_lab.report --findings conf/findings.yaml` for the findings page."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Tables and plots of gan_lab runs: one row per configuration and swept level, mean ± std "
         "(ddof=1) over completed seeds, runs that diverged, failed or are missing listed.",
     )
-    parser.add_argument("dirs", nargs="+", metavar="DIR", help="run directories, multirun directories, or folders of them")
+    parser.add_argument("dirs", nargs="*", metavar="DIR", help="run directories, multirun directories, or folders of them")
+    parser.add_argument(
+        "--findings",
+        metavar="SPEC",
+        help="build the findings page from a claims spec (conf/findings.yaml) and the study directories it names, "
+        "instead of a report of DIRs",
+    )
+    parser.add_argument("--studies", help="with --findings: the folder of study directories (default: the spec's studies_dir)")
     parser.add_argument("--out", help="output folder (default: the first DIR if it is a multirun directory, else ./report)")
     parser.add_argument(
         "--metric",
@@ -45,6 +53,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.findings:
+        return findings_main(args)
+    if not args.dirs:
+        print("gan_lab.report: error: give at least one DIR (or --findings SPEC)", file=sys.stderr)
+        return 2
     try:
         contents = build_report(args.dirs, out=args.out, metrics=args.metrics, level=args.level, ignore=tuple(args.ignore))
     except ReportError as err:
@@ -58,6 +71,18 @@ def main(argv: list[str] | None = None) -> int:
         from gan_lab.report.wandb_upload import upload_report
 
         print(f"logged the report to W&B: {upload_report(contents, project=args.wandb_project)}")
+    return 0
+
+
+def findings_main(args: argparse.Namespace) -> int:
+    from gan_lab.report.findings import build_findings
+
+    try:
+        page = build_findings(args.findings, studies_dir=args.studies, out=args.out)
+    except ReportError as err:
+        print(f"gan_lab.report: error: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {page} and its figures in {page.parent / page.stem}")
     return 0
 
 

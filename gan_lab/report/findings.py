@@ -1,0 +1,388 @@
+"""The findings page: claims from the GAN-robustness literature, each tested by a study's runs, with a
+table over seeds, an effect with its 95 % interval, a verdict by gan_lab/report/verdict.py's rule, and
+a plot. Built from a YAML spec (conf/findings.yaml) and the study directories it names, by
+`python -m gan_lab.report --findings conf/findings.yaml`; the same inputs give the same bytes."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gan_lab.report.catalog import FID_RATIO, higher_is_better
+from gan_lab.report.errors import ReportError
+from gan_lab.report.grouping import as_level, group_runs, relevant_overrides
+from gan_lab.report.runs import COMPLETED, Run, collect_runs
+from gan_lab.report.stats import Stat, ordered_counts
+from gan_lab.report.verdict import CONTRADICTED, INCONCLUSIVE, MIN_SEEDS, RULE, Effect, claim_verdict, effect_of, verdict
+
+DEFAULT_LAUNCH = "hydra/launcher=joblib hydra.launcher.n_jobs=2"
+CLAIM_KEYS = {"number", "claim", "study", "metric", "expect", "comparisons", "show", "discussion"}
+CAVEAT = (
+    "Where this contradicts the literature, remember the setting: 8×8 digits upsampled to 32×32, "
+    "3 seeds, and CPU-length runs (about a thousand G-steps), far shorter than the papers' trainings."
+)
+
+
+@dataclass
+class Comparison:
+    label: str
+    baseline: dict[str, str]
+    treatment: dict[str, str]
+    study: str = ""  # the study whose runs both sides come from (the claim's first study unless named)
+    found: bool = False
+    baseline_runs: list[Run] = field(default_factory=list)
+    treatment_runs: list[Run] = field(default_factory=list)
+    effect: Effect | None = None
+    verdict: str = INCONCLUSIVE
+
+
+@dataclass
+class Row:
+    """One configuration of a claim's table."""
+
+    label: str
+    runs: list[Run]
+    values: list[float]
+    floors: list[float]
+
+
+@dataclass
+class Claim:
+    number: str  # the spec's `number` (5a, 5b: parts of one claim of the literature), else its position
+    text: str
+    studies: list[str]
+    metric: str
+    expect_better: bool
+    discussion: str = ""
+    comparisons: list[Comparison] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    show: list[dict[str, str]] = field(default_factory=list)  # the table's rows (default: every configuration)
+    missing: list[str] = field(default_factory=list)  # studies without a directory yet
+
+    @property
+    def study(self) -> str:
+        return ", ".join(self.studies)
+
+    @property
+    def found(self) -> bool:
+        return any(comparison.found for comparison in self.comparisons)
+
+    @property
+    def claimed_lower(self) -> bool:
+        """Whether the claim predicts the treatment's metric goes down."""
+        return higher_is_better(self.metric) != self.expect_better
+
+    @property
+    def verdict(self) -> str:
+        if not self.found:
+            return "not run yet"
+        return claim_verdict([comparison.verdict for comparison in self.comparisons if comparison.found])
+
+
+def run_value(run: Run, metric: str) -> float | None:
+    """A completed run's value of `metric`: an evaluation metric, `fid/floor`, a stability number of
+    results.json (`fid_cv`, …, `collapsed` as 0/1) or `wall_time_s`."""
+    if metric == FID_RATIO:
+        fid, floor = run.metrics.get("fid"), run.metrics.get("fid_floor")
+        return fid / floor if fid is not None and floor else None
+    if metric in run.metrics:
+        return run.metrics[metric]
+    if metric == "wall_time_s":
+        return run.wall_time_s
+    value = run.stability.get(metric)
+    if isinstance(value, bool):
+        return float(value)
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def matches(run: Run, selection: dict[str, str]) -> bool:
+    """Whether the run's overrides set every key of `selection` to its value (numbers compared as numbers)."""
+    pairs = relevant_overrides(run, ())
+    for key, wanted in selection.items():
+        if key not in pairs:
+            return False
+        have = pairs[key]
+        a, b = as_level(have), as_level(wanted)
+        if not (a == b if a is not None and b is not None else have == wanted):
+            return False
+    return True
+
+
+def selection_label(selection: dict[str, str]) -> str:
+    return " ".join(f"{key}={value}" for key, value in selection.items()) or "all runs"
+
+
+def values_of(runs: list[Run], metric: str) -> list[float]:
+    return [value for value in (run_value(run, metric) for run in runs if run.status == COMPLETED) if value is not None]
+
+
+def floor_metric(metric: str) -> str | None:
+    """The real-vs-real floor shown beside a metric (FID's floor for FID and FID/floor)."""
+    if metric in ("fid", FID_RATIO):
+        return "fid_floor"
+    return f"{metric}_floor" if metric in ("kid", "precision", "recall", "density", "coverage") else None
+
+
+# ---------------------------------------------------------------------------------------------- the spec
+
+
+def as_selection(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
+        raise ReportError(f"{where}: expected a mapping of override key → value, got {value!r}")
+    return {key: yaml_scalar(item) for key, item in value.items()}
+
+
+def yaml_scalar(value: Any) -> str:
+    """An override value as Hydra writes it on the command line (YAML's true → "true")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def load_spec(path: Path) -> tuple[dict[str, Any], list[Claim]]:
+    """The spec's settings and its claims, checked: every mistake names the file and the key."""
+    try:
+        spec = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise ReportError(f"{path}: cannot read the findings spec ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        raise ReportError(f"{path}: not valid YAML ({err})") from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("claims"), list) or not spec["claims"]:
+        raise ReportError(f"{path}: expected a mapping with a non-empty list `claims`")
+    claims = []
+    for number, item in enumerate(spec["claims"], start=1):
+        where = f"{path}: claims[{number - 1}]"
+        if not isinstance(item, dict):
+            raise ReportError(f"{where}: expected a mapping, got {item!r}")
+        unknown = sorted(set(item) - CLAIM_KEYS)
+        if unknown:
+            raise ReportError(f"{where}: unknown keys {unknown} (allowed: {sorted(CLAIM_KEYS)})")
+        for key in ("claim", "metric"):
+            if not isinstance(item.get(key), str) or not item[key].strip():
+                raise ReportError(f"{where}.{key}: required, a non-empty string")
+        studies = [item.get("study")] if isinstance(item.get("study"), str) else item.get("study")
+        if not isinstance(studies, list) or not studies or not all(isinstance(name, str) and name for name in studies):
+            raise ReportError(f"{where}.study: required, a study's name or a list of them")
+        expect = item.get("expect", "better")
+        if expect not in ("better", "worse"):
+            raise ReportError(f"{where}.expect: better or worse (what the claim predicts of the treatment), got {expect!r}")
+        comparisons = item.get("comparisons")
+        if not isinstance(comparisons, list) or not comparisons:
+            raise ReportError(f"{where}.comparisons: required, a non-empty list of {{label, baseline, treatment}}")
+        claim = Claim(
+            number=str(item.get("number", number)),
+            text=item["claim"].strip(),
+            studies=studies,
+            metric=item["metric"],
+            expect_better=expect == "better",
+            discussion=(item.get("discussion") or "").strip(),
+        )
+        for index, entry in enumerate(comparisons):
+            at = f"{where}.comparisons[{index}]"
+            if not isinstance(entry, dict) or "baseline" not in entry or "treatment" not in entry:
+                raise ReportError(f"{at}: expected a mapping with `baseline` and `treatment` selections")
+            baseline = as_selection(entry["baseline"], f"{at}.baseline")
+            treatment = as_selection(entry["treatment"], f"{at}.treatment")
+            study = entry.get("study", studies[0])
+            if study not in studies:
+                raise ReportError(f"{at}.study: {study!r} is not one of the claim's studies {studies}")
+            label = entry.get("label") or f"{selection_label(treatment)} vs {selection_label(baseline)}"
+            claim.comparisons.append(Comparison(str(label), baseline, treatment, study))
+        show = item.get("show")
+        if show is not None and not isinstance(show, list):
+            raise ReportError(f"{where}.show: a list of selections (default: every configuration of the study)")
+        claim.show = [as_selection(selection, f"{where}.show") for selection in show or []]
+        if any(other.number == claim.number for other in claims):
+            raise ReportError(f"{where}.number: {claim.number!r} is already another claim's number")
+        claims.append(claim)
+    return spec, claims
+
+
+# -------------------------------------------------------------------------------------------- the numbers
+
+
+def evaluate_claims(claims: list[Claim], studies_dir: Path) -> None:
+    """Fill each claim's rows and comparisons from its studies' runs; a study without a directory
+    leaves its comparisons "not run yet"."""
+    cache: dict[str, list[Run]] = {}
+
+    def study_runs(name: str) -> list[Run] | None:
+        if name not in cache:
+            directory = studies_dir / name
+            cache[name] = collect_runs([directory]) if directory.is_dir() else []
+        return cache[name] or None
+
+    for claim in claims:
+        floor = floor_metric(claim.metric)
+        claim.missing = [name for name in claim.studies if study_runs(name) is None]
+        present = [name for name in claim.studies if name not in claim.missing]
+        prefix = len(claim.studies) > 1
+        claim.rows = []
+        for name in present:
+            runs = study_runs(name) or []
+            if claim.show:  # the runs that match any of the selections
+                runs = [run for run in runs if any(matches(run, selection) for selection in claim.show)]
+            if not runs:
+                continue
+            for configuration in group_runs(runs, level="none").configurations:
+                chosen = [run for level_runs in configuration.runs.values() for run in level_runs]
+                claim.rows.append(row(labelled(name, configuration.label, prefix), chosen, claim.metric, floor))
+        for comparison in claim.comparisons:
+            runs = study_runs(comparison.study)
+            comparison.found = runs is not None
+            if runs is None:
+                continue
+            comparison.baseline_runs = [run for run in runs if matches(run, comparison.baseline)]
+            comparison.treatment_runs = [run for run in runs if matches(run, comparison.treatment)]
+            for side, chosen in (("baseline", comparison.baseline_runs), ("treatment", comparison.treatment_runs)):
+                if not chosen:
+                    selection = getattr(comparison, side)
+                    raise ReportError(
+                        f"claim {claim.number} ({comparison.study}): no run matches the {side} {selection_label(selection)} "
+                        f"of comparison {comparison.label!r}"
+                    )
+            comparison.effect = effect_of(
+                values_of(comparison.baseline_runs, claim.metric),
+                values_of(comparison.treatment_runs, claim.metric),
+                claim.claimed_lower,
+            )
+            comparison.verdict = verdict(comparison.effect)
+
+
+def labelled(study: str, label: str, prefix: bool) -> str:
+    return f"{study}: {label}" if prefix else label
+
+
+def row(label: str, runs: list[Run], metric: str, floor: str | None) -> Row:
+    return Row(label, runs, values_of(runs, metric), values_of(runs, floor) if floor else [])
+
+
+# ------------------------------------------------------------------------------------------------ the page
+
+
+def number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4g}"
+
+
+def mean_std(values: list[float]) -> str:
+    stat = Stat.of(values)
+    if stat.mean is None:
+        return "–"
+    return number(stat.mean) if stat.std is None else f"{number(stat.mean)} ± {number(stat.std)}"
+
+
+def not_completed(runs: list[Run]) -> str:
+    parts = [f"{status} {n}/{len(runs)}" for status, n in ordered_counts(runs) if status != COMPLETED and n]
+    return ", ".join(parts) or "none"
+
+
+def verdict_text(claim: Claim, comparison: Comparison | None = None) -> str:
+    """A verdict with the seed count for "inconclusive" (the fewest completed seeds of a side)."""
+    if comparison is None:
+        text = claim.verdict
+        if text != INCONCLUSIVE:
+            return text
+        effects = [c.effect for c in claim.comparisons if c.found and c.effect is not None]
+        seeds = min((min(e.n_baseline, e.n_treatment) for e in effects), default=None)
+        return f"inconclusive at {seeds} seeds" if seeds else f"inconclusive (fewer than {MIN_SEEDS} completed seeds a side)"
+    if comparison.verdict != INCONCLUSIVE:
+        return comparison.verdict
+    effect = comparison.effect
+    if effect is None:
+        return f"inconclusive (fewer than {MIN_SEEDS} completed seeds a side)"
+    return f"inconclusive at {min(effect.n_baseline, effect.n_treatment)} seeds"
+
+
+def command(study: str) -> str:
+    return f"python -m gan_lab -m experiment={study} {DEFAULT_LAUNCH}"
+
+
+def claim_section(claim: Claim, figure: str | None) -> list[str]:
+    direction = "lower" if not higher_is_better(claim.metric) else "higher"
+    studies = ", ".join(f"`{name}`" for name in claim.studies)
+    lines = [f"## {claim.number}. {claim.text}", ""]
+    lines.append(f"**Verdict: {verdict_text(claim)}** · {'studies' if len(claim.studies) > 1 else 'study'} {studies} · "
+                 f"metric `{claim.metric}` ({direction} is better)")
+    lines += [""] + ["    " + command(name) for name in claim.studies] + [""]
+    if claim.missing:
+        missing = ", ".join(f"`{name}`" for name in claim.missing)
+        lines += [f"Not run yet: {missing} (no directory of that name in the studies folder).", ""]
+    if not claim.found:
+        return lines
+    floor = floor_metric(claim.metric)
+    header = ["configuration", "seeds completed", f"{claim.metric} (mean ± std)"] + ([floor] if floor else []) + ["not completed"]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for entry in claim.rows:
+        completed = sum(run.status == COMPLETED for run in entry.runs)
+        cells = [entry.label, f"{completed}/{len(entry.runs)}", mean_std(entry.values)]
+        cells += [mean_std(entry.floors)] if floor else []
+        lines.append("| " + " | ".join(cells + [not_completed(entry.runs)]) + " |")
+    lines += ["", "| comparison | effect (claimed direction > 0) | 95 % CI | relative to baseline | verdict |"]
+    lines += ["|---|---|---|---|---|"]
+    for comparison in claim.comparisons:
+        effect = comparison.effect
+        if not comparison.found:
+            cells, text = ["–", "–", "–"], f"not run yet (`{comparison.study}`)"
+        elif effect is None:
+            cells, text = ["–", "–", "–"], verdict_text(claim, comparison)
+        else:
+            relative = "–" if effect.relative is None else f"{100 * effect.relative:+.1f} %"
+            cells = [f"{effect.effect:+.4g}", f"[{effect.low:+.4g}, {effect.high:+.4g}]", relative]
+            text = verdict_text(claim, comparison)
+        lines.append(f"| {comparison.label} | " + " | ".join(cells) + f" | {text} |")
+    lines.append("")
+    if figure:
+        lines += [f"![claim {claim.number}]({figure})", ""]
+    if claim.discussion:
+        lines += [claim.discussion, ""]
+    if any(comparison.verdict == CONTRADICTED for comparison in claim.comparisons if comparison.found):
+        lines += [CAVEAT, ""]
+    return lines
+
+
+def render(claims: list[Claim], spec_path: Path, figures: dict[str, str]) -> str:
+    lines = [
+        "# Findings: which levers make GAN training robust, and by how much",
+        "",
+        f"Generated by `python -m gan_lab.report --findings {spec_path.as_posix()}` from the study directories it names "
+        "(each study's `results.json` files); do not edit by hand. Every run: the digits (scikit-learn's 1,797 8×8 "
+        "handwritten digits at 32×32, 20 % held out as FID's reference), DCGAN unless the study varies the model, "
+        "3 seeds, on a 2-core CPU.",
+        "",
+        "**The rule.** " + RULE,
+        "",
+        "| # | claim | study | verdict |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {c.number} | {c.text} | {', '.join(f'`{name}`' for name in c.studies)} | {verdict_text(c)} |" for c in claims]
+    lines.append("")
+    for claim in claims:
+        lines += claim_section(claim, figures.get(claim.number))
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def build_findings(spec_path: str | Path, studies_dir: str | Path | None = None, out: str | Path | None = None) -> Path:
+    """Write the findings page (and one PNG per tested claim beside it, in `<page stem>/`); return its path."""
+    from gan_lab.report.findings_plot import plot_claim
+
+    spec_path = Path(spec_path)
+    spec, claims = load_spec(spec_path)
+    studies = Path(studies_dir or spec.get("studies_dir") or "docs/studies")
+    page = Path(out or spec.get("out") or "docs/findings.md")
+    evaluate_claims(claims, studies)
+    figure_dir = page.parent / page.stem
+    figure_dir.mkdir(parents=True, exist_ok=True)
+    figures: dict[str, str] = {}
+    for claim in claims:
+        if claim.found:
+            name = f"claim_{claim.number.zfill(2)}.png"
+            plot_claim(claim, figure_dir / name)
+            figures[claim.number] = f"{page.stem}/{name}"
+    page.write_text(render(claims, spec_path, figures))
+    return page

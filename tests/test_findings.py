@@ -1,0 +1,180 @@
+"""The findings page (python -m gan_lab.report --findings SPEC): the verdict rule applied mechanically to
+synthetic studies, its interval checked against scipy's Welch test, and the page rebuilt byte for byte."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from scipy import stats
+
+from gan_lab.report.errors import ReportError
+from gan_lab.report.findings import build_findings
+from gan_lab.report.verdict import CONTRADICTED, INCONCLUSIVE, SUPPORTED, effect_of, verdict, welch_interval
+from tests.conftest import REPO
+
+FLOOR = 2.0
+
+
+def write_study(root: Path, name: str, fids: dict[str, list[float]], key: str = "lever") -> Path:
+    """A study directory: one member per value of `key` and seed, each with results.json (FID, its floor,
+    and fid_cv = FID / 100 as a stability number)."""
+    study = root / name
+    for value, per_seed in fids.items():
+        for seed, fid in enumerate(per_seed):
+            member = study / f"{key}={value},seed={seed}"
+            member.mkdir(parents=True)
+            results = {
+                "status": "completed",
+                "overrides": [f"{key}={value}", f"seed={seed}"],
+                "metrics": {"fid": fid, "fid_floor": FLOOR},
+                "stability": {"fid_cv": fid / 100, "collapsed": False},
+            }
+            (member / "results.json").write_text(json.dumps(results))
+    return study
+
+
+def write_spec(path: Path, claims: list[dict]) -> Path:
+    path.write_text(yaml.safe_dump({"studies_dir": str(path.parent / "studies"), "claims": claims}))
+    return path
+
+
+def claim(study: str, metric: str = "fid/floor", expect: str = "better") -> dict:
+    return {
+        "claim": f"The lever helps in {study}.",
+        "study": study,
+        "metric": metric,
+        "expect": expect,
+        "comparisons": [{"label": "lever vs none", "baseline": {"lever": "none"}, "treatment": {"lever": "on"}}],
+    }
+
+
+def verdict_line(page: str, number: int) -> str:
+    return next(line for line in page.splitlines() if line.startswith(f"| {number} |"))
+
+
+def test_welch_interval_is_scipys_welch_confidence_interval():
+    baseline, treatment = [4.1, 5.0, 4.6], [3.0, 3.9, 3.2, 3.5]
+    difference, low, high = welch_interval(baseline, treatment)
+    reference = stats.ttest_ind(treatment, baseline, equal_var=False).confidence_interval(0.95)
+    assert difference == pytest.approx(np.mean(treatment) - np.mean(baseline))
+    assert (low, high) == pytest.approx((reference.low, reference.high))
+
+
+def test_the_effect_is_signed_so_that_the_claimed_direction_is_positive():
+    lower_claimed = effect_of([5.0, 5.2, 5.1], [3.0, 3.1, 2.9], claimed_lower=True)
+    assert lower_claimed.effect == pytest.approx(2.1)
+    assert 0 < lower_claimed.low < 2.1 < lower_claimed.high
+    assert lower_claimed.relative == pytest.approx(2.1 / 5.1)
+    assert verdict(lower_claimed) == SUPPORTED
+    higher_claimed = effect_of([5.0, 5.2, 5.1], [3.0, 3.1, 2.9], claimed_lower=False)
+    assert higher_claimed.effect == pytest.approx(-2.1)
+    assert verdict(higher_claimed) == CONTRADICTED
+    assert effect_of([5.0], [3.0, 3.1], claimed_lower=True) is None  # one seed: no interval
+    assert verdict(None) == INCONCLUSIVE
+
+
+def test_the_page_gives_each_synthetic_study_its_verdict(tmp_path):
+    studies = tmp_path / "studies"
+    write_study(studies, "clear", {"none": [6.0, 6.2, 6.1], "on": [4.0, 4.1, 3.9]})  # FID lower with the lever
+    write_study(studies, "reversed", {"none": [4.0, 4.1, 3.9], "on": [6.0, 6.2, 6.1]})
+    write_study(studies, "overlapping", {"none": [4.0, 6.0, 5.0], "on": [4.5, 5.5, 5.2]})
+    write_study(studies, "one_seed", {"none": [6.0], "on": [4.0, 4.1, 3.9]})
+    spec = write_spec(
+        tmp_path / "findings.yaml",
+        [claim("clear"), claim("reversed"), claim("overlapping"), claim("one_seed"), claim("clear", expect="worse"),
+         claim("not_run")],
+    )
+    page = build_findings(spec, out=tmp_path / "findings.md").read_text()
+    assert verdict_line(page, 1).endswith("| supported |")
+    assert verdict_line(page, 2).endswith("| contradicted |")
+    assert verdict_line(page, 3).endswith("| inconclusive at 3 seeds |")
+    assert verdict_line(page, 4).endswith("| inconclusive (fewer than 2 completed seeds a side) |")
+    assert verdict_line(page, 5).endswith("| contradicted |")  # the claim predicted a worse FID
+    assert verdict_line(page, 6).endswith("| not run yet |")
+    # the clear study's table: mean ± std of FID/floor over seeds, the floor, and the effect with its interval
+    assert "| lever=none | 3/3 | 3.05 ± 0.05 | 2 ± 0 | none |" in page
+    assert "| lever=on | 3/3 | 2 ± 0.05 | 2 ± 0 | none |" in page
+    difference, low, high = welch_interval([3.0, 3.1, 3.05], [2.0, 2.05, 1.95])
+    effect = f"{-difference:+.4g} | [{-high:+.4g}, {-low:+.4g}] | {100 * -difference / 3.05:+.1f} %"
+    assert f"| lever vs none | {effect} | supported |" in page
+    assert (tmp_path / "findings" / "claim_01.png").stat().st_size > 0
+    assert not (tmp_path / "findings" / "claim_06.png").exists()  # nothing to plot for a study not run
+
+
+def test_a_stability_metric_is_read_from_results_stability(tmp_path):
+    write_study(tmp_path / "studies", "stable", {"none": [6.0, 6.2, 6.1], "on": [4.0, 4.1, 3.9]})
+    spec = write_spec(tmp_path / "findings.yaml", [claim("stable", metric="fid_cv")])
+    page = build_findings(spec, out=tmp_path / "findings.md").read_text()
+    assert "| lever=on | 3/3 | 0.04 ± 0.001 | none |" in page  # fid_cv has no floor column
+    assert verdict_line(page, 1).endswith("| supported |")
+
+
+def test_the_command_rebuilds_the_page_byte_for_byte(tmp_path):
+    write_study(tmp_path / "studies", "clear", {"none": [6.0, 6.2, 6.1], "on": [4.0, 4.1, 3.9]})
+    spec = write_spec(tmp_path / "findings.yaml", [claim("clear")])
+    out = tmp_path / "findings.md"
+    command = [sys.executable, "-m", "gan_lab.report", "--findings", str(spec), "--out", str(out)]
+    subprocess.run(command, check=True, capture_output=True)
+    first = out.read_bytes(), (tmp_path / "findings" / "claim_01.png").read_bytes()
+    subprocess.run(command, check=True, capture_output=True)
+    assert (out.read_bytes(), (tmp_path / "findings" / "claim_01.png").read_bytes()) == first
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"colour": "red"}, "claims[0]: unknown keys ['colour']"),
+        ({"expect": "faster"}, "claims[0].expect: better or worse"),
+        ({"comparisons": []}, "claims[0].comparisons: required"),
+        (
+            {"comparisons": [{"baseline": {"lever": "none"}, "treatment": {"lever": "off"}}]},
+            "no run matches the treatment lever=off",
+        ),
+    ],
+)
+def test_a_wrong_spec_is_refused_with_the_key_named(tmp_path, change, message):
+    write_study(tmp_path / "studies", "clear", {"none": [6.0, 6.2, 6.1], "on": [4.0, 4.1, 3.9]})
+    spec = write_spec(tmp_path / "findings.yaml", [{**claim("clear"), **change}])
+    with pytest.raises(ReportError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        build_findings(spec, out=tmp_path / "findings.md")
+    assert not (tmp_path / "findings.md").exists()
+
+
+def test_the_repository_spec_names_every_claim_and_an_existing_preset():
+    spec = yaml.safe_load(Path("conf/findings.yaml").read_text())
+    numbers = [str(item["number"]) for item in spec["claims"]]
+    assert sorted({number.rstrip("ab") for number in numbers}, key=int) == [str(n) for n in range(1, 14)]
+    for item in spec["claims"]:
+        for study in [item["study"]] if isinstance(item["study"], str) else item["study"]:
+            assert Path(f"conf/experiment/{study}.yaml").is_file(), study
+
+
+def test_publishing_a_study_copies_its_results_and_never_its_checkpoints(tmp_path):
+    study = write_study(tmp_path / "outputs", "tiny_sweep", {"none": [6.0, 6.2], "on": [4.0, 4.1]})
+    (study / "study.yaml").write_text("name_keys: [lever, seed]\nmembers: {}\n")
+    member = study / "lever=on,seed=0"
+    for name in ("checkpoints/last.ckpt", "samples/step_000100.png", "run.log"):
+        (member / name).parent.mkdir(parents=True, exist_ok=True)
+        (member / name).write_bytes(b"large")
+    (member / "csv").mkdir()
+    (member / "csv" / "metrics.csv").write_text("g_step,d_loss,g_loss\n10,0.5,1.5\n20,0.4,1.6\n")
+    retried = study / ".retried" / "lever=on,seed=1.1"
+    retried.mkdir(parents=True)
+    (retried / "results.json").write_text('{"status": "failed"}')
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "publish_study.py"), str(study), "--to", str(tmp_path / "docs")],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    published = tmp_path / "docs" / "tiny_sweep"
+    files = {str(path.relative_to(published)) for path in published.rglob("*") if path.is_file()}
+    members = {f"lever={lever},seed={seed}/results.json" for lever in ("none", "on") for seed in (0, 1)}
+    assert members | {"study.yaml", "lever=on,seed=0/csv/metrics.csv"} <= files
+    assert not any("ckpt" in name or "samples" in name or "run.log" in name or ".retried" in name for name in files)
+    assert {"report.md", "report.csv"} <= files  # the study's report, built where it was published
