@@ -35,7 +35,7 @@ class CompileSettings:
 class TrainSettings:
     """`train.*`."""
 
-    steps: int = 3000  # generator steps (one per batch); Lightning's global_step counts all optimizer steps
+    steps: int = 1500  # generator steps (one per batch); Lightning's global_step counts all optimizer steps
     batch_size: int = 64  # real samples per D step
     n_critic: int = 1  # D steps per G step, each on its own real batch (WGAN / WGAN-GP papers: 5)
     ema_decay: float = 0.999  # EMA of G's weights for samples and evaluation; 0 turns it off

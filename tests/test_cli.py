@@ -45,7 +45,7 @@ def test_default_run_leaves_config_samples_checkpoints_scalars_and_results(digit
     training_rows = [r for r in rows if r["d_loss"]]
     assert [float(r["g_step"]) for r in training_rows] == [1, 2, 3, 4, 5, 6]  # log.every=1: one row per G step
     assert [float(r["g_step"]) for r in rows if r["eval/fid"]] == [1, 2, 3, 4, 5, 6]  # eval.every = 6 // 5
-    assert float(training_rows[-1]["lr_d"]) == pytest.approx(2e-4)
+    assert float(training_rows[-1]["lr_d"]) == pytest.approx(1e-4)  # conf/optimizer/adam.yaml
 
 
 def test_training_length_counts_generator_steps_whatever_n_critic(tmp_path):

@@ -127,11 +127,11 @@ def test_each_of_the_n_critic_d_steps_sees_its_own_slice_of_the_real_batch():
 def test_the_step_context_redesign_logs_the_same_losses_at_every_step_as_before(name, tmp_path):
     """Reference values written by the code before the redesign (seed 0, 50 G-steps, tiny networks),
     in the memory layout they were written with (NCHW: channels-last became the CPU's default later,
-    and its convolution kernels round differently) and without conf/tuning/ (WGAN-GP's own recipe on
-    the digits came later too)."""
+    and its convolution kernels round differently), without conf/tuning/ (WGAN-GP's own recipe on
+    the digits came later too) and with the learning rates of then (2e-4 for G and D)."""
     reference = json.loads(REFERENCE.read_text())
     run = reference["runs"][name]
-    then = ["train.channels_last=false", "~tuning"]
+    then = ["train.channels_last=false", "~tuning", "optimizer.lr_g=0.0002", "optimizer.lr_d=0.0002"]
     results = train(compose_config(run["overrides"] + reference["common"] + then, tmp_path / "run"))
     assert results["status"] == "completed"
     with open(tmp_path / "run" / "csv" / "metrics.csv") as f:
