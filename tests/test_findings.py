@@ -33,7 +33,7 @@ def write_study(root: Path, name: str, fids: dict[str, list[float]], key: str = 
                 "status": "completed",
                 "overrides": [f"{key}={value}", f"seed={seed}"],
                 "metrics": {"fid": fid, "fid_floor": FLOOR},
-                "stability": {"fid_cv": fid / 100, "collapsed": False},
+                "stability": {"fid_cv": fid / 100, "d_loss_oscillation": fid / 10, "collapsed": False},
             }
             (member / "results.json").write_text(json.dumps(results))
     return study
@@ -109,9 +109,12 @@ def test_the_page_gives_each_synthetic_study_its_verdict(tmp_path):
 
 def test_a_stability_metric_is_read_from_results_stability(tmp_path):
     write_study(tmp_path / "studies", "stable", {"none": [6.0, 6.2, 6.1], "on": [4.0, 4.1, 3.9]})
-    spec = write_spec(tmp_path / "findings.yaml", [claim("stable", metric="fid_cv")])
+    stable = {**claim("stable", metric="fid_cv"), "also": ["d_loss_oscillation", "collapsed"]}
+    spec = write_spec(tmp_path / "findings.yaml", [stable])
     page = build_findings(spec, out=tmp_path / "findings.md").read_text()
-    assert "| lever=on | 3/3 | 0.04 ± 0.001 | none |" in page  # fid_cv has no floor column
+    # fid_cv has no floor column; the `also` metrics are shown beside it (collapsed: the fraction of seeds)
+    assert "| configuration | seeds completed | fid_cv (mean ± std) | d_loss_oscillation | collapsed | not completed |" in page
+    assert "| lever=on | 3/3 | 0.04 ± 0.001 | 0.4 ± 0.01 | 0 ± 0 | none |" in page
     assert verdict_line(page, 1).endswith("| supported |")
 
 

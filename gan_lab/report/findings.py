@@ -20,10 +20,10 @@ from gan_lab.report.stats import Stat, ordered_counts
 from gan_lab.report.verdict import CONTRADICTED, INCONCLUSIVE, MIN_SEEDS, RULE, Effect, claim_verdict, effect_of, verdict
 
 DEFAULT_LAUNCH = "hydra/launcher=joblib hydra.launcher.n_jobs=2"
-CLAIM_KEYS = {"number", "claim", "study", "metric", "expect", "comparisons", "show", "discussion"}
+CLAIM_KEYS = {"number", "claim", "study", "metric", "also", "expect", "comparisons", "show", "discussion"}
 CAVEAT = (
     "Where this contradicts the literature, remember the setting: 8×8 digits upsampled to 32×32, "
-    "3 seeds, and CPU-length runs (about a thousand G-steps), far shorter than the papers' trainings."
+    "3 seeds, and CPU-length runs (1,200–1,500 G-steps), far shorter than the papers' trainings."
 )
 
 
@@ -48,6 +48,7 @@ class Row:
     runs: list[Run]
     values: list[float]
     floors: list[float]
+    also: dict[str, list[float]] = field(default_factory=dict)  # the claim's `also` metrics, shown without a verdict
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Claim:
     studies: list[str]
     metric: str
     expect_better: bool
+    also: list[str] = field(default_factory=list)
     discussion: str = ""
     comparisons: list[Comparison] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
@@ -169,6 +171,9 @@ def load_spec(path: Path) -> tuple[dict[str, Any], list[Claim]]:
         studies = [item.get("study")] if isinstance(item.get("study"), str) else item.get("study")
         if not isinstance(studies, list) or not studies or not all(isinstance(name, str) and name for name in studies):
             raise ReportError(f"{where}.study: required, a study's name or a list of them")
+        also = item.get("also") or []
+        if not isinstance(also, list) or not all(isinstance(name, str) for name in also):
+            raise ReportError(f"{where}.also: a list of metric names (shown beside the metric, without a verdict)")
         expect = item.get("expect", "better")
         if expect not in ("better", "worse"):
             raise ReportError(f"{where}.expect: better or worse (what the claim predicts of the treatment), got {expect!r}")
@@ -181,6 +186,7 @@ def load_spec(path: Path) -> tuple[dict[str, Any], list[Claim]]:
             studies=studies,
             metric=item["metric"],
             expect_better=expect == "better",
+            also=list(item.get("also") or []),
             discussion=(item.get("discussion") or "").strip(),
         )
         for index, entry in enumerate(comparisons):
@@ -232,7 +238,9 @@ def evaluate_claims(claims: list[Claim], studies_dir: Path) -> None:
                 continue
             for configuration in group_runs(runs, level="none").configurations:
                 chosen = [run for level_runs in configuration.runs.values() for run in level_runs]
-                claim.rows.append(row(labelled(name, configuration.label, prefix), chosen, claim.metric, floor))
+                entry = row(labelled(name, configuration.label, prefix), chosen, claim.metric, floor)
+                entry.also = {metric: values_of(chosen, metric) for metric in claim.also}
+                claim.rows.append(entry)
         for comparison in claim.comparisons:
             runs = study_runs(comparison.study)
             comparison.found = runs is not None
@@ -316,12 +324,14 @@ def claim_section(claim: Claim, figure: str | None) -> list[str]:
     if not claim.found:
         return lines
     floor = floor_metric(claim.metric)
-    header = ["configuration", "seeds completed", f"{claim.metric} (mean ± std)"] + ([floor] if floor else []) + ["not completed"]
+    header = ["configuration", "seeds completed", f"{claim.metric} (mean ± std)"] + ([floor] if floor else []) + claim.also
+    header.append("not completed")
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for entry in claim.rows:
         completed = sum(run.status == COMPLETED for run in entry.runs)
         cells = [entry.label, f"{completed}/{len(entry.runs)}", mean_std(entry.values)]
         cells += [mean_std(entry.floors)] if floor else []
+        cells += [mean_std(entry.also.get(metric, [])) for metric in claim.also]
         lines.append("| " + " | ".join(cells + [not_completed(entry.runs)]) + " |")
     lines += ["", "| comparison | effect (claimed direction > 0) | 95 % CI | relative to baseline | verdict |"]
     lines += ["|---|---|---|---|---|"]
@@ -339,6 +349,9 @@ def claim_section(claim: Claim, figure: str | None) -> list[str]:
     lines.append("")
     if figure:
         lines += [f"![claim {claim.number}]({figure})", ""]
+    if claim.also:
+        also = ", ".join(f"`{metric}`" for metric in claim.also)
+        lines += [f"The verdict is on `{claim.metric}`; {also} are shown beside it, without a verdict.", ""]
     if claim.discussion:
         lines += [claim.discussion, ""]
     if any(comparison.verdict == CONTRADICTED for comparison in claim.comparisons if comparison.found):
@@ -356,6 +369,12 @@ def render(claims: list[Claim], spec_path: Path, figures: dict[str, str]) -> str
         "3 seeds, on a 2-core CPU.",
         "",
         "**The rule.** " + RULE,
+        "",
+        "**Quality** is FID over its real-vs-real floor (`fid/floor`: 1 is as close as two samples of real digits). "
+        "**Stability** is `fid_cv` (gan_lab/metrics/stability.py), the coefficient of variation of FID over the "
+        "evaluations of the second half of training; it counts a FID that is still falling as much as one that "
+        "oscillates, so the stability tables also show the losses' oscillation around their trend and the fraction "
+        "of seeds that collapsed.",
         "",
         "| # | claim | study | verdict |",
         "|---|---|---|---|",
