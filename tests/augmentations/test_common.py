@@ -26,8 +26,24 @@ def from_yaml(option: str, **overrides):
     return instantiate(OmegaConf.merge(cfg, overrides))
 
 
+def variants() -> dict[str, dict]:
+    """YAMLs that are another option with some knobs changed (their defaults list names it)."""
+    loaded = {path.stem: OmegaConf.load(path) for path in (CONF_DIR / "augmentation").glob("*.yaml")}
+    return {stem: cfg for stem, cfg in loaded.items() if "defaults" in cfg}
+
+
 def test_every_yaml_is_an_option_here():
-    assert {path.stem for path in (CONF_DIR / "augmentation").glob("*.yaml")} == set(OPTIONS)
+    stems = {path.stem for path in (CONF_DIR / "augmentation").glob("*.yaml")}
+    assert stems - set(variants()) == set(OPTIONS)
+
+
+def test_classic_noflip_is_classic_without_flips(compose_cfg):
+    assert list(variants()) == ["classic_noflip"]
+    noflip, classic = compose_cfg("augmentation=classic_noflip").augmentation, compose_cfg("augmentation=classic").augmentation
+    assert classic.flip is True and noflip.flip is False
+    assert {**noflip, "flip": True} == {**classic}  # every other knob as in classic.yaml
+    augmentation = instantiate(noflip)
+    assert type(augmentation) is ClassicAugmentation and augmentation.flip is None  # no flip module at all
 
 
 @pytest.mark.parametrize("option", OPTIONS)
