@@ -241,6 +241,9 @@ class GANModule(pl.LightningModule):
         if self.channels_last:  # NHWC: what tensor cores' and oneDNN's convolution kernels read fastest
             for network in (self.generator, self.discriminator, self.sampling_generator):
                 network.to(memory_format=torch.channels_last)
+            store = getattr(trainer and trainer.datamodule, "store_in_memory_format", None)
+            if store is not None:  # in-memory data held in NHWC once, not converted every batch
+                store(torch.channels_last)
         compile_settings = self.settings.compile
         if compile_settings.enabled and not self._training_forward:
             options = {"backend": compile_settings.backend, "mode": compile_settings.mode}

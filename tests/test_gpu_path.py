@@ -4,11 +4,13 @@ every one of them also runs: a GPU only makes them fast."""
 from __future__ import annotations
 
 import pytest
+import pytorch_lightning as pl
 import torch
 from torch._dynamo.utils import counters
 
 from gan_lab.regularizers.gradient_penalty import gradient_penalty
-from gan_lab.run import build_module, train
+from gan_lab.run import build_datamodule, build_module, train
+from tests.dataset_files import allow_synthetic_cifar10, cifar_arrays, write_cifar10
 
 GPU_PATH = [
     "loss=wgan_gp",
@@ -59,6 +61,33 @@ def test_channels_last_is_auto_on_cuda_and_the_cpu_for_convolutional_models_and_
     mlp = build_module(compose_cfg("dataset=ring8", "train.channels_last=true"), (2,))
     mlp.setup("fit")
     assert not mlp.channels_last  # nothing to lay out for 2-D points
+
+
+def test_channels_last_training_holds_the_in_memory_data_in_nhwc_so_no_batch_is_converted(compose_cfg, tmp_path, monkeypatch):
+    """Three-channel data (CIFAR-10's own files, written here): the data module stores its training
+    tensor channels-last once, at set-up, and every batch arrives in that layout, so the step's
+    conversion copies nothing; the values are the NCHW data's."""
+    allow_synthetic_cifar10(monkeypatch)
+    write_cifar10(tmp_path / "cifar", cifar_arrays())
+    data_options = ["dataset=cifar10", f"dataset.root={tmp_path / 'cifar'}", "eval.enabled=false"]
+    cfg = compose_cfg(*data_options, "train.channels_last=true")
+    datamodule = build_datamodule(cfg)
+    module = build_module(cfg, datamodule.sample_shape)
+    seen = []
+
+    class BatchLayout(pl.Callback):
+        def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+            seen.append((batch.stride(1) == 1, pl_module.in_memory_format(batch).data_ptr() == batch.data_ptr()))
+
+    trainer = pl.Trainer(max_epochs=1, callbacks=[BatchLayout()], logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False)
+    trainer.fit(module, datamodule=datamodule)
+    data = datamodule.train_data
+    assert data.shape[1] == 3 and data.stride(1) == 1 and data.is_contiguous(memory_format=torch.channels_last)
+    assert seen and all(nhwc and no_copy for nhwc, no_copy in seen)
+    nchw = build_datamodule(compose_cfg(*data_options, "train.channels_last=false"))
+    nchw.setup("fit")
+    assert nchw.train_data.is_contiguous() and torch.equal(nchw.train_data, data)
 
 
 def test_a_bad_channels_last_value_names_the_key_and_the_allowed_values(compose_cfg):

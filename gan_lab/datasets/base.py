@@ -179,6 +179,12 @@ class InMemoryDataModule(GANDataModule):
         self.train_labels, self.heldout_labels = train_labels, heldout_labels
         self.train_index = self.train_subset_index(len(train))
 
+    def store_in_memory_format(self, memory_format: torch.memory_format) -> None:
+        """Hold the training data in `memory_format` (the model's: channels-last for convolutions on
+        the CPU and CUDA), so that the batches indexed from it need no conversion in every step."""
+        if getattr(self, "train_data", None) is not None and self.train_data.dim() == 4:
+            self.train_data = self.train_data.contiguous(memory_format=memory_format)
+
     @property
     def train_subset(self) -> Tensor:
         """The training samples batches are drawn from: all of `train_data` unless `train_size` says less."""
