@@ -12,6 +12,10 @@ settings (`eval.*` overrides apply), computed on `device=`. `out=FILE.json` also
 
 With `ckpt=`, `'probe=[latent_noise,d_attack,...]'` also runs those probes of the trained G and D
 (`conf/probe/`) and prints a table per probe (level × metric); `out=` then holds them under `probes`.
+
+- `study=DIR 'probe=[...]'`: probes every completed member of a study or multirun on its final
+  checkpoint, with the member's own evaluation settings, into its `results.json`
+  (`gan_lab/study/probes.py`), so a study run without probes gets them without re-training.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from gan_lab.probes.target import probe_target
 from gan_lab.results import json_safe
 from gan_lab.run import CONF_DIR
 from gan_lab.sample_files import read_samples
+from gan_lab.study.probes import MemberOutcome, probe_study
 
 
 class EvaluateUsageError(ValueError):
@@ -107,8 +112,8 @@ def run(cfg: DictConfig) -> dict:
     ckpt, samples, dataset = cfg.get("ckpt"), cfg.get("samples"), cfg.get("dataset")
     make_evaluator = instantiate(cfg.eval.evaluator)
     probes = build_probes(OmegaConf.to_container(cfg.probe, resolve=True) if cfg.get("probe") else None)
-    if ckpt and samples:
-        raise EvaluateUsageError("give ckpt=PATH or samples=PATH, not both")
+    if sum(bool(source) for source in (ckpt, samples, cfg.get("study"))) > 1:
+        raise EvaluateUsageError("give one of ckpt=PATH, samples=PATH or study=DIR")
     if ckpt:
         if dataset:
             raise EvaluateUsageError("ckpt= evaluates against the dataset its checkpoint records; leave out dataset=")
@@ -126,9 +131,27 @@ def run(cfg: DictConfig) -> dict:
     )
 
 
+def run_study(cfg: DictConfig) -> None:
+    """study=DIR: probe its completed members into their results.json, one line per member."""
+    if cfg.get("dataset") or cfg.get("out"):
+        raise EvaluateUsageError("study= writes each member's results.json with its own dataset: leave out dataset= and out=")
+    probes = build_probes(OmegaConf.to_container(cfg.probe, resolve=True) if cfg.get("probe") else None)
+
+    def report(outcome: MemberOutcome) -> None:
+        print(f"{'probed' if outcome.probed else 'skipped'}  {outcome.member}{'' if outcome.probed else ': ' + outcome.reason}",
+              flush=True)
+
+    outcomes = probe_study(cfg.study, probes, evaluate_checkpoint, cfg.device, bool(cfg.get("force")), report)
+    probed = sum(outcome.probed for outcome in outcomes)
+    print(f"{probed} of {len(outcomes)} members probed ({', '.join(probe.name for probe in probes)}) in {cfg.study}")
+
+
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="evaluate")
 def main(cfg: DictConfig) -> None:
     try:
+        if cfg.get("study") and not (cfg.get("ckpt") or cfg.get("samples")):
+            run_study(cfg)
+            return
         metrics = run(cfg)
     except Exception as err:
         exit_on_user_error("gan_lab.evaluate", err)  # a bad path, sample file or setting: one line, exit 2
