@@ -5,14 +5,23 @@ findings page (python -m gan_lab.report --findings conf/findings.yaml) can be re
 
 Copied: the study's ledger (study.yaml, multirun.yaml) and, per member, results.json and csv/metrics.csv.
 Never copied: checkpoints, sample grids, W&B files, logs, and earlier attempts kept in .retried/.
+
+A member that ran before one of today's stability numbers existed (gan_lab/metrics/stability.py)
+gets it in the published results.json, computed from its own published metrics.csv by the same
+function the run's StabilityMonitor calls; the keys added are listed under `stability_added_at_publish`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 from pathlib import Path
+
+from gan_lab.metrics.stability import LOG_COLUMNS, stability_summary
+from gan_lab.report.curves import read_curves
+from gan_lab.results import write_results
 
 STUDY_FILES = ("study.yaml", "multirun.yaml")
 MEMBER_FILES = ("results.json", "csv/metrics.csv")
@@ -36,7 +45,24 @@ def publish(study: Path, destination: Path) -> list[Path]:
         for name in MEMBER_FILES:
             if (member / name).is_file():
                 copied.append(copy(member / name, destination / relative / name))
+        add_missing_stability(destination / relative)
     return copied
+
+
+def add_missing_stability(member: Path) -> list[str]:
+    """Add to `member`'s results.json the stability numbers it lacks, from its csv/metrics.csv; return their names."""
+    results_path, log = member / "results.json", member / "csv" / "metrics.csv"
+    results = json.loads(results_path.read_text())
+    stability = results.get("stability")
+    if not isinstance(stability, dict) or not log.is_file() or "steps" not in results:
+        return []
+    recomputed = stability_summary(read_curves(log, LOG_COLUMNS), results["steps"])
+    added = [key for key in recomputed if key not in stability]
+    if added:
+        results["stability"] = stability | {key: recomputed[key] for key in added}
+        results["stability_added_at_publish"] = added
+        write_results(member, results)
+    return added
 
 
 def copy(source: Path, target: Path) -> Path:

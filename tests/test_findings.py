@@ -109,12 +109,17 @@ def test_the_page_gives_each_synthetic_study_its_verdict(tmp_path):
 
 def test_a_stability_metric_is_read_from_results_stability(tmp_path):
     write_study(tmp_path / "studies", "stable", {"none": [6.0, 6.2, 6.1], "on": [4.0, 4.1, 3.9]})
+    collapsed = tmp_path / "studies" / "stable" / "lever=on,seed=1" / "results.json"
+    results = json.loads(collapsed.read_text())
+    results["stability"]["collapsed"] = True
+    collapsed.write_text(json.dumps(results))
     stable = {**claim("stable", metric="fid_cv"), "also": ["d_loss_oscillation", "collapsed"]}
     spec = write_spec(tmp_path / "findings.yaml", [stable])
     page = build_findings(spec, out=tmp_path / "findings.md").read_text()
-    # fid_cv has no floor column; the `also` metrics are shown beside it (collapsed: the fraction of seeds)
+    # fid_cv has no floor column; the `also` metrics are shown beside it (collapsed: how many seeds raised it)
     assert "| configuration | seeds completed | fid_cv (mean ± std) | d_loss_oscillation | collapsed | not completed |" in page
-    assert "| lever=on | 3/3 | 0.04 ± 0.001 | 0.4 ± 0.01 | 0 ± 0 | none |" in page
+    assert "| lever=on | 3/3 | 0.04 ± 0.001 | 0.4 ± 0.01 | 1/3 | none |" in page
+    assert "| lever=none | 3/3 | 0.061 ± 0.001 | 0.61 ± 0.01 | 0/3 | none |" in page
     assert verdict_line(page, 1).endswith("| supported |")
 
 
@@ -181,3 +186,34 @@ def test_publishing_a_study_copies_its_results_and_never_its_checkpoints(tmp_pat
     assert members | {"study.yaml", "lever=on,seed=0/csv/metrics.csv"} <= files
     assert not any("ckpt" in name or "samples" in name or "run.log" in name or ".retried" in name for name in files)
     assert {"report.md", "report.csv"} <= files  # the study's report, built where it was published
+
+
+def test_publishing_adds_a_stability_number_the_run_predates_from_its_own_scalar_log(tmp_path):
+    study = tmp_path / "outputs" / "old_sweep"
+    member = study / "seed=0"
+    (member / "csv").mkdir(parents=True)
+    (study / "study.yaml").write_text("name_keys: [seed]\nmembers: {}\n")
+    steps = [100 * (i + 1) for i in range(10)]
+    fids = [60.0, 40.0, 25.0, 18.0, 15.0, 9.0, 12.0, 7.0, 9.5, 6.0]
+    rows = ["g_step,eval/fid"] + [f"{step},{fid}" for step, fid in zip(steps, fids)]
+    (member / "csv" / "metrics.csv").write_text("\n".join(rows) + "\n")
+    late = np.array(fids[5:])
+    fid_cv = float(late.std(ddof=1) / late.mean())
+    results = {"status": "completed", "steps": 1000, "overrides": ["seed=0"], "metrics": {"fid": 6.0, "fid_floor": 2.0},
+               "stability": {"fid_cv": fid_cv, "late_evaluations": 5}}  # fmt: skip
+    (member / "results.json").write_text(json.dumps(results))
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "publish_study.py"), str(study), "--to", str(tmp_path / "docs")],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    published = json.loads((tmp_path / "docs" / "old_sweep" / "seed=0" / "results.json").read_text())
+    # independently: numpy's least-squares line through the second half's evaluations, residual std (n − 2) / mean
+    x = np.array(steps[5:], dtype=float)
+    residuals = late - np.polyval(np.polyfit(x, late, 1), x)
+    expected = float(np.sqrt((residuals**2).sum() / (len(late) - 2)) / late.mean())
+    assert published["stability"]["fid_oscillation"] == pytest.approx(expected, rel=1e-9)
+    assert published["stability"]["fid_cv"] == fid_cv  # what the run recorded stays as it was
+    assert "fid_oscillation" in published["stability_added_at_publish"]
+    assert "fid_cv" not in published["stability_added_at_publish"]
+    assert json.loads((member / "results.json").read_text()) == results  # the study itself is not touched

@@ -9,14 +9,8 @@ from pytorch_lightning.callbacks import Callback
 from pytorch_lightning.loggers import CSVLogger
 
 from gan_lab.compat import logger_step
-from gan_lab.metrics.stability import stability_summary
+from gan_lab.metrics.stability import LOG_COLUMNS, stability_summary
 from gan_lab.report.curves import METRICS_CSV, read_curves
-
-COLUMNS = ("d_loss", "g_loss", "grad_norm_d", "grad_norm_g") + tuple(
-    f"eval/{metric}{suffix}"
-    for metric in ("fid", "mode_kl", "recall", "coverage", "classes_covered", "modes_covered")
-    for suffix in ("", "_floor")
-)
 
 
 class StabilityMonitor(Callback):
@@ -37,7 +31,7 @@ class StabilityMonitor(Callback):
             self.summary = {"error": "no CSV logger (conf/logger/csv.yaml): no scalar log to read"}
             return
         csv_loggers[0].save()  # flush what is buffered
-        curves = read_curves(Path(csv_loggers[0].log_dir) / METRICS_CSV, COLUMNS)
+        curves = read_curves(Path(csv_loggers[0].log_dir) / METRICS_CSV, LOG_COLUMNS)
         self.summary = stability_summary(curves, pl_module.generator_steps)
         numbers = {f"stability/{k}": float(v) for k, v in self.summary.items() if isinstance(v, (int, float))}
         numbers["g_step"] = float(pl_module.generator_steps)  # every row of the scalar log has its G-step

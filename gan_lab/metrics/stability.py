@@ -8,6 +8,10 @@ evaluations, every `eval.every` G-steps):
 - `<metric>_cv`: coefficient of variation (sample std / mean) of the evaluation metric (FID, or the
   mode KL on 2-D data) over the evaluations in the second half of training (G-step > steps/2);
   needs 3 or more of them.
+- `<metric>_oscillation`: the same evaluations' standard deviation around their least-squares line
+  (n − 2 degrees of freedom) over their mean: what `<metric>_cv` measures without the trend, so a
+  metric still falling steadily (a slow learner) does not count as unstable, and one that jumps
+  about does; needs 3 or more evaluations.
 - `d_loss_oscillation`, `g_loss_oscillation`: the standard deviation of the logged loss over the last
   20 % of G-steps around its least-squares line, so that a slow drift does not count as oscillation.
 - `grad_spikes_d`, `grad_spikes_g`: logged gradient norms above 10 × the median of all the earlier
@@ -32,6 +36,14 @@ COLLAPSE_FRACTION = 0.5  # recall or coverage below half of its floor: collapse
 MIN_EVALUATIONS = 3  # for a coefficient of variation
 
 
+# The scalar-log columns the stability numbers are computed from.
+LOG_COLUMNS = ("d_loss", "g_loss", "grad_norm_d", "grad_norm_g") + tuple(
+    f"eval/{metric}{suffix}"
+    for metric in ("fid", "mode_kl", "recall", "coverage", "classes_covered", "modes_covered")
+    for suffix in ("", "_floor")
+)
+
+
 def stability_summary(curves: dict[str, Curve], total_steps: int) -> dict[str, float | int | bool | str | None]:
     """The stability numbers (see the module's docstring) of a run of `total_steps` G-steps whose
     scalar log is `curves` ({column: [(G-step, value), ...]}, metrics.csv's columns: `d_loss`,
@@ -40,8 +52,9 @@ def stability_summary(curves: dict[str, Curve], total_steps: int) -> dict[str, f
     half = total_steps / 2
     monitor = next((name for name in ("fid", "mode_kl") if f"eval/{name}" in curves), None)
     if monitor:
-        late = [value for step, value in curves[f"eval/{monitor}"] if step > half]
-        summary[f"{monitor}_cv"] = coefficient_of_variation(late)
+        late = [(step, value) for step, value in curves[f"eval/{monitor}"] if step > half]
+        summary[f"{monitor}_cv"] = coefficient_of_variation([value for _, value in late])
+        summary[f"{monitor}_oscillation"] = relative_detrended_std(late)
         summary["late_evaluations"] = len(late)
     for loss in ("d_loss", "g_loss"):
         if loss in curves:
@@ -70,6 +83,14 @@ def detrended_std(points: Curve) -> float | None:
     slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx > 0 else 0.0
     residuals = [y - (my + slope * (x - mx)) for x, y in zip(xs, ys)]
     return math.sqrt(sum(r * r for r in residuals) / (len(points) - 2))
+
+
+def relative_detrended_std(points: Curve) -> float | None:
+    """`detrended_std` of `points` over the mean of their values (None below MIN_EVALUATIONS points)."""
+    if len(points) < MIN_EVALUATIONS:
+        return None
+    mean = statistics.fmean(value for _, value in points)
+    return detrended_std(points) / abs(mean) if mean != 0 else None
 
 
 def count_spikes(values: list[float]) -> int:

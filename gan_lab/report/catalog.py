@@ -56,7 +56,10 @@ PROBE_CHANGE_METRICS = frozenset(
 )
 
 # results.json's `stability` numbers the report shows (gan_lab/metrics/stability.py), all lower-is-better.
-STABILITY_METRICS = ("fid_cv", "mode_kl_cv", "d_loss_oscillation", "g_loss_oscillation", "grad_spikes_d", "grad_spikes_g")
+STABILITY_METRICS = (
+    "fid_cv", "mode_kl_cv", "fid_oscillation", "mode_kl_oscillation",
+    "d_loss_oscillation", "g_loss_oscillation", "grad_spikes_d", "grad_spikes_g",
+)  # fmt: skip
 
 # Training curves: these scalars of Lightning's metrics.csv, against the generator step.
 CURVE_COLUMNS = ("d_loss", "g_loss")

@@ -23,6 +23,15 @@ def mean_std(values: list[float]) -> str:
     return number(stat.mean) if stat.std is None else f"{number(stat.mean)} ± {number(stat.std)}"
 
 
+FLAGS = ("collapsed",)  # 0/1 per run: shown as how many seeds raised it, not as a mean ± std
+
+
+def also_cell(metric: str, values: list[float]) -> str:
+    if metric in FLAGS and values:
+        return f"{sum(value > 0 for value in values):g}/{len(values)}"
+    return mean_std(values)
+
+
 def not_completed(runs: list[Run]) -> str:
     parts = [f"{status} {n}/{len(runs)}" for status, n in ordered_counts(runs) if status != COMPLETED and n]
     return ", ".join(parts) or "none"
@@ -69,7 +78,7 @@ def claim_section(claim: Claim, figure: str | None) -> list[str]:
         completed = sum(run.status == COMPLETED for run in entry.runs)
         cells = [entry.label, f"{completed}/{len(entry.runs)}", mean_std(entry.values)]
         cells += [mean_std(entry.floors)] if floor else []
-        cells += [mean_std(entry.also.get(metric, [])) for metric in claim.also]
+        cells += [also_cell(metric, entry.also.get(metric, [])) for metric in claim.also]
         lines.append("| " + " | ".join(cells + [not_completed(entry.runs)]) + " |")
     lines += ["", "| comparison | effect (claimed direction > 0) | 95 % CI | relative to baseline | verdict |"]
     lines += ["|---|---|---|---|---|"]
@@ -109,10 +118,14 @@ def render(claims: list[Claim], spec_path: Path, figures: dict[str, str]) -> str
         "**The rule.** " + RULE,
         "",
         "**Quality** is FID over its real-vs-real floor (`fid/floor`: 1 is as close as two samples of real digits). "
-        "**Stability** is `fid_cv` (gan_lab/metrics/stability.py), the coefficient of variation of FID over the "
-        "evaluations of the second half of training; it counts a FID that is still falling as much as one that "
-        "oscillates, so the stability tables also show the losses' oscillation around their trend and the fraction "
-        "of seeds that collapsed.",
+        "**Stability** is `fid_oscillation` (gan_lab/metrics/stability.py): the standard deviation of FID around "
+        "its least-squares line over the evaluations of the second half of training, over their mean, so a FID "
+        "that wobbles counts and one still falling steadily does not. The stability claims were judged on "
+        "`fid_cv` (the same spread without removing the trend) until 2026-12-03, when `fid_oscillation` was "
+        "chosen, before its values were computed, because `fid_cv` counts a slow learner as unstable; `fid_cv` "
+        "stays in the tables, with the losses' oscillation around their trend and how many seeds collapsed "
+        "(k/n, of the completed seeds). A generator stuck far from the data can be stable by every one of these "
+        "numbers: read them with its FID.",
         "",
         "| # | claim | study | verdict |",
         "|---|---|---|---|",

@@ -250,7 +250,9 @@ def stability_section(contents: Contents) -> list[str]:
     shown = [m for m in STABILITY_METRICS if any(m in row.stats for row in contents.stability)]
     lines = [
         "Per run (gan_lab/metrics/stability.py): `fid_cv` = coefficient of variation of FID over the evaluations "
-        "of the second half of training; `*_loss_oscillation` = std of the loss around its trend over the last 20 % "
+        "of the second half of training; `fid_oscillation` = the same evaluations' std around their least-squares "
+        "line over their mean (a FID still falling steadily is not counted); `*_loss_oscillation` = std of the loss "
+        "around its trend over the last 20 % "
         "of steps; `grad_spikes_*` = gradient norms above 10 × their running median; collapse = recall or coverage "
         "below half its floor, or a class missing, in the second half. Here: mean ± std over completed seeds; "
         "`seed CV of FID` = std / mean of the final FID over seeds. Ranked most stable first (by `fid_cv`, then the seed CV).",

@@ -28,6 +28,23 @@ def test_too_few_late_evaluations_give_no_coefficient_of_variation():
     assert summary["fid_cv"] is None  # only steps 300 and 400 are in the second half
 
 
+def test_fid_oscillation_ignores_a_steady_fall_that_the_coefficient_of_variation_counts():
+    steps = 1000
+    falling = [40.0, 30.0, 20.0, 16.0, 14.0, 12.0, 10.0, 8.0, 6.0, 4.0]  # late: a straight line 14 → 4
+    summary = stability_summary({"eval/fid": evaluations(falling, steps)}, total_steps=steps)
+    late = falling[5:]
+    assert summary["fid_cv"] == pytest.approx(statistics.stdev(late) / statistics.fmean(late))  # ≈ 0.40
+    assert summary["fid_oscillation"] == pytest.approx(0.0, abs=1e-12)
+    jumping = [40.0, 30.0, 20.0, 16.0, 14.0, 6.0, 10.0, 6.0, 10.0, 6.0]
+    summary = stability_summary({"eval/fid": evaluations(jumping, steps)}, total_steps=steps)
+    # the late evaluations (steps 600–1000) zigzag 6, 10, 6, 10, 6 around a flat line at their mean 7.6
+    xs, ys = [600.0, 700.0, 800.0, 900.0, 1000.0], [6.0, 10.0, 6.0, 10.0, 6.0]
+    slope = sum((x - 800) * (y - 7.6) for x, y in zip(xs, ys)) / sum((x - 800) ** 2 for x in xs)  # 0: symmetric
+    residuals = [y - (7.6 + slope * (x - 800)) for x, y in zip(xs, ys)]
+    expected = math.sqrt(sum(r * r for r in residuals) / 3) / 7.6
+    assert slope == 0 and summary["fid_oscillation"] == pytest.approx(expected)  # ≈ 0.288
+
+
 def test_loss_oscillation_ignores_a_linear_drift_and_sees_alternation():
     steps = 1000
     drift = [(s, 0.001 * s) for s in range(0, steps + 1, 10)]
