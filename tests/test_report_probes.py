@@ -78,3 +78,13 @@ def test_stability_is_ranked_and_collapsed_runs_are_flagged_with_their_step(repo
     with open(report.out / "probes.csv", newline="") as f:
         probe_rows = [row for row in csv.DictReader(f) if row["probe"] == "d_attack" and row["metric"] == "accuracy"]
     assert len(probe_rows) == 6 and all((report.out / path.name).is_file() for path in report.probe_figures.values())
+
+
+def test_the_stability_ranking_prefers_fids_oscillation_around_its_trend_to_its_cv(tmp_path):
+    # a slow learner (large fid_cv, tiny wobble) ranks above a run that wobbles with a smaller fid_cv
+    for index, (override, fid_cv, oscillation) in enumerate([("lever=slow", 0.30, 0.01), ("lever=wobbly", 0.10, 0.08)]):
+        write_run(tmp_path / "sweep" / str(index), [override, "seed=0"], metrics={"fid": 10.0, "fid_floor": 2.0},
+                  stability={"fid_cv": fid_cv, "fid_oscillation": oscillation})  # fmt: skip
+    rows = build_report([tmp_path / "sweep"], out=tmp_path / "report").stability
+    assert [row.cell.configuration.label for row in rows] == ["lever=slow", "lever=wobbly"]
+    assert rows[0].rank_key[0] == pytest.approx(0.01)

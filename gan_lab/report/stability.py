@@ -15,8 +15,9 @@ SEED_CV = "seed_cv_fid"  # the final FID's coefficient of variation over seeds
 
 @dataclass
 class StabilityRow:
-    """One report row's stability. `rank_key`: what the ranking sorts by (the mean FID CV over the
-    second half of training — or the mode KL's on 2-D data — then the seed spread); None: unranked."""
+    """One report row's stability. `rank_key`: what the ranking sorts by (the mean FID oscillation
+    around its trend over the second half of training — or the mode KL's on 2-D data; runs that predate
+    it: the FID CV — then the seed spread); None: unranked."""
 
     cell: Cell
     stats: dict[str, Stat] = field(default_factory=dict)
@@ -26,7 +27,7 @@ class StabilityRow:
     @property
     def rank_key(self) -> tuple[float, float] | None:
         within = next(
-            (self.stats[m].mean for m in ("fid_cv", "mode_kl_cv") if m in self.stats and self.stats[m].mean is not None), None
+            (self.stats[m].mean for m in ("fid_oscillation", "mode_kl_oscillation", "fid_cv", "mode_kl_cv") if m in self.stats and self.stats[m].mean is not None), None
         )
         if within is None:
             return None
