@@ -26,9 +26,8 @@ class StabilityRow:
 
     @property
     def rank_key(self) -> tuple[float, float] | None:
-        within = next(
-            (self.stats[m].mean for m in ("fid_oscillation", "mode_kl_oscillation", "fid_cv", "mode_kl_cv") if m in self.stats and self.stats[m].mean is not None), None
-        )
+        by = ("fid_oscillation", "mode_kl_oscillation", "fid_cv", "mode_kl_cv")
+        within = next((self.stats[m].mean for m in by if m in self.stats and self.stats[m].mean is not None), None)
         if within is None:
             return None
         return (within, self.seed_cv if self.seed_cv is not None else float("inf"))

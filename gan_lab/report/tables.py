@@ -255,7 +255,8 @@ def stability_section(contents: Contents) -> list[str]:
         "around its trend over the last 20 % "
         "of steps; `grad_spikes_*` = gradient norms above 10 × their running median; collapse = recall or coverage "
         "below half its floor, or a class missing, in the second half. Here: mean ± std over completed seeds; "
-        "`seed CV of FID` = std / mean of the final FID over seeds. Ranked most stable first (by `fid_oscillation`, or `fid_cv` for runs that predate it, then the seed CV).",
+        "`seed CV of FID` = std / mean of the final FID over seeds. Ranked most stable first (by `fid_oscillation`, "
+        "or `fid_cv` for runs that predate it, then the seed CV).",
         "",
     ]
     header = ["rank", "row", *shown, "seed CV of FID", "collapsed"]
