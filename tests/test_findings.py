@@ -217,3 +217,20 @@ def test_publishing_adds_a_stability_number_the_run_predates_from_its_own_scalar
     assert "fid_oscillation" in published["stability_added_at_publish"]
     assert "fid_cv" not in published["stability_added_at_publish"]
     assert json.loads((member / "results.json").read_text()) == results  # the study itself is not touched
+
+
+def test_a_swept_value_every_shown_row_shares_is_stated_under_the_table(tmp_path):
+    study = tmp_path / "studies" / "noisy"
+    for level in ("0", "0.2"):
+        for lever, fids in (("none", [6.0, 6.2, 6.1]), ("on", [4.0, 4.1, 3.9])):
+            for seed, fid in enumerate(fids):
+                member = study / f"corruption.level={level},lever={lever},seed={seed}"
+                member.mkdir(parents=True)
+                overrides = [f"corruption.level={level}", f"lever={lever}", f"seed={seed}"]
+                (member / "results.json").write_text(json.dumps(
+                    {"status": "completed", "overrides": overrides, "metrics": {"fid": fid, "fid_floor": FLOOR}}))
+    spec = claim("noisy")
+    spec["show"] = [{"lever": "none", "corruption.level": "0.2"}, {"lever": "on", "corruption.level": "0.2"}]
+    page = build_findings(write_spec(tmp_path / "findings.yaml", [spec]), out=tmp_path / "findings.md").read_text()
+    assert "| lever=on | 3/3 |" in page  # the label names what tells the rows apart …
+    assert "Every row of `noisy` above has `corruption.level=0.2`." in page  # … and the page what they share

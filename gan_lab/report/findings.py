@@ -63,6 +63,7 @@ class Claim:
     rows: list[Row] = field(default_factory=list)
     show: list[dict[str, str]] = field(default_factory=list)  # the table's rows (default: every configuration)
     missing: list[str] = field(default_factory=list)  # studies without a directory yet
+    fixed: dict[str, dict[str, str]] = field(default_factory=dict)  # per study: swept values all shown rows share
 
     @property
     def study(self) -> str:
@@ -235,6 +236,7 @@ def evaluate_claims(claims: list[Claim], studies_dir: Path) -> None:
                 runs = [run for run in runs if any(matches(run, selection) for selection in claim.show)]
             if not runs:
                 continue
+            claim.fixed[name] = shared_swept_values(study_runs(name) or [], runs)
             for configuration in group_runs(runs, level="none").configurations:
                 chosen = [run for level_runs in configuration.runs.values() for run in level_runs]
                 entry = row(labelled(name, configuration.label, prefix), chosen, claim.metric, floor)
@@ -260,6 +262,17 @@ def evaluate_claims(claims: list[Claim], studies_dir: Path) -> None:
                 claim.claimed_lower,
             )
             comparison.verdict = verdict(comparison.effect)
+
+
+def shared_swept_values(study: list[Run], shown: list[Run]) -> dict[str, str]:
+    """The overrides that vary over the study's runs but take one value in every shown run: the
+    table's labels leave them out (they do not tell its rows apart), so the page states them."""
+    overrides = [relevant_overrides(run, ()) for run in study]
+    keys = dict.fromkeys(key for pairs in overrides for key in pairs)
+    swept = [key for key in keys if len({pairs.get(key) for pairs in overrides}) > 1]
+    shown_overrides = [relevant_overrides(run, ()) for run in shown]
+    values = {key: {pairs.get(key) for pairs in shown_overrides} for key in swept}
+    return {key: next(iter(found)) for key, found in values.items() if len(found) == 1 and None not in found}
 
 
 def labelled(study: str, label: str, prefix: bool) -> str:

@@ -80,6 +80,10 @@ def claim_section(claim: Claim, figure: str | None) -> list[str]:
         cells += [mean_std(entry.floors)] if floor else []
         cells += [also_cell(metric, entry.also.get(metric, [])) for metric in claim.also]
         lines.append("| " + " | ".join(cells + [not_completed(entry.runs)]) + " |")
+    for study, values in claim.fixed.items():
+        if values:
+            shared = ", ".join(f"`{key}={value}`" for key, value in values.items())
+            lines += ["", f"Every row of `{study}` above has {shared}."]
     lines += ["", "| comparison | effect (claimed direction > 0) | 95 % CI | relative to baseline | verdict |"]
     lines += ["|---|---|---|---|---|"]
     for comparison in claim.comparisons:
