@@ -234,3 +234,14 @@ def test_a_swept_value_every_shown_row_shares_is_stated_under_the_table(tmp_path
     page = build_findings(write_spec(tmp_path / "findings.yaml", [spec]), out=tmp_path / "findings.md").read_text()
     assert "| lever=on | 3/3 |" in page  # the label names what tells the rows apart …
     assert "Every row of `noisy` above has `corruption.level=0.2`." in page  # … and the page what they share
+
+
+def test_rows_follow_the_numeric_order_of_their_values(tmp_path):
+    sizes = {"1.0": [4.0, 4.1, 3.9], "0.5": [4.5, 4.6, 4.4], "0.25": [5.0, 5.1, 4.9], "0.1": [6.0, 6.2, 6.1]}
+    write_study(tmp_path / "studies", "sizes", sizes, key="dataset.train_size")
+    spec = claim("sizes")
+    spec["comparisons"] = [{"label": "all vs a tenth", "baseline": {"dataset.train_size": 0.1},
+                            "treatment": {"dataset.train_size": 1.0}}]  # fmt: skip
+    page = build_findings(write_spec(tmp_path / "findings.yaml", [spec]), out=tmp_path / "findings.md").read_text()
+    rows = [line.split(" | ")[0] for line in page.splitlines() if line.startswith("| dataset.train_size=")]
+    assert rows == [f"| dataset.train_size={size}" for size in ("0.1", "0.25", "0.5", "1.0")]  # 0.25 before 0.5

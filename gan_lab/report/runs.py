@@ -195,5 +195,7 @@ def as_number(value: Any) -> float | None:
 
 
 def natural_key(path: Path) -> list:
-    """Sort key: member 10/ after 9/."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]
+    """Sort key: member 10/ after 9/, and level=0.25 after level=0.1 and before level=0.5 (numbers,
+    decimals included, compare as numbers)."""
+    parts = re.split(r"(\d+(?:\.\d+)?)", str(path))
+    return [float(part) if index % 2 else part for index, part in enumerate(parts)]
