@@ -245,3 +245,13 @@ def test_rows_follow_the_numeric_order_of_their_values(tmp_path):
     page = build_findings(write_spec(tmp_path / "findings.yaml", [spec]), out=tmp_path / "findings.md").read_text()
     rows = [line.split(" | ")[0] for line in page.splitlines() if line.startswith("| dataset.train_size=")]
     assert rows == [f"| dataset.train_size={size}" for size in ("0.1", "0.25", "0.5", "1.0")]  # 0.25 before 0.5
+
+
+def test_a_boolean_in_the_spec_matches_hydras_spelling_of_it_in_the_overrides(tmp_path):
+    # the study sweeper writes Python's spelling (corruption.ambient=False); the spec says false
+    write_study(tmp_path / "studies", "ambient", {"False": [6.0, 6.2, 6.1], "True": [4.0, 4.1, 3.9]}, key="corruption.ambient")
+    spec = claim("ambient")
+    spec["comparisons"] = [{"label": "ambient vs plain", "baseline": {"corruption.ambient": False},
+                            "treatment": {"corruption.ambient": True}}]  # fmt: skip
+    page = build_findings(write_spec(tmp_path / "findings.yaml", [spec]), out=tmp_path / "findings.md").read_text()
+    assert verdict_line(page, 1).endswith("| supported |")

@@ -102,16 +102,22 @@ def run_value(run: Run, metric: str) -> float | None:
 
 
 def matches(run: Run, selection: dict[str, str]) -> bool:
-    """Whether the run's overrides set every key of `selection` to its value (numbers compared as numbers)."""
+    """Whether the run's overrides set every key of `selection` to its value (numbers compared as
+    numbers, booleans as Hydra reads them: `False` on a command line is `false`)."""
     pairs = relevant_overrides(run, ())
     for key, wanted in selection.items():
         if key not in pairs:
             return False
         have = pairs[key]
         a, b = as_level(have), as_level(wanted)
-        if not (a == b if a is not None and b is not None else have == wanted):
+        if not (a == b if a is not None and b is not None else as_boolean(have) == as_boolean(wanted)):
             return False
     return True
+
+
+def as_boolean(value: str) -> str:
+    """Hydra's override grammar reads true/false in any case as a boolean: one spelling for comparing."""
+    return value.lower() if value.lower() in ("true", "false") else value
 
 
 def selection_label(selection: dict[str, str]) -> str:
