@@ -255,3 +255,14 @@ def test_a_boolean_in_the_spec_matches_hydras_spelling_of_it_in_the_overrides(tm
                             "treatment": {"corruption.ambient": True}}]  # fmt: skip
     page = build_findings(write_spec(tmp_path / "findings.yaml", [spec]), out=tmp_path / "findings.md").read_text()
     assert verdict_line(page, 1).endswith("| supported |")
+
+
+def test_a_claim_with_a_study_not_run_yet_says_how_many_comparisons_its_verdict_rests_on(tmp_path):
+    write_study(tmp_path / "studies", "clear", {"none": [6.0, 6.2, 6.1], "on": [4.0, 4.1, 3.9]})
+    spec = claim("clear")
+    spec["study"] = ["clear", "later"]
+    spec["comparisons"][0]["study"] = "clear"
+    spec["comparisons"].append({"label": "later vs none", "study": "later", "baseline": {"lever": "none"},
+                                "treatment": {"lever": "on"}})  # fmt: skip
+    page = build_findings(write_spec(tmp_path / "findings.yaml", [spec]), out=tmp_path / "findings.md").read_text()
+    assert verdict_line(page, 1).endswith("| supported (1 of 2 comparisons run) |")

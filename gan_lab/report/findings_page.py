@@ -41,11 +41,12 @@ def verdict_text(claim: Claim, comparison: Comparison | None = None) -> str:
     """A verdict with the seed count for "inconclusive" (the fewest completed seeds of a side)."""
     if comparison is None:
         text = claim.verdict
-        if text != INCONCLUSIVE:
-            return text
-        effects = [c.effect for c in claim.comparisons if c.found and c.effect is not None]
-        seeds = min((min(e.n_baseline, e.n_treatment) for e in effects), default=None)
-        return f"inconclusive at {seeds} seeds" if seeds else f"inconclusive (fewer than {MIN_SEEDS} completed seeds a side)"
+        if text == INCONCLUSIVE:
+            effects = [c.effect for c in claim.comparisons if c.found and c.effect is not None]
+            seeds = min((min(e.n_baseline, e.n_treatment) for e in effects), default=None)
+            text = f"inconclusive at {seeds} seeds" if seeds else f"inconclusive (fewer than {MIN_SEEDS} completed seeds a side)"
+        run = sum(c.found for c in claim.comparisons)
+        return text if not run or run == len(claim.comparisons) else f"{text} ({run} of {len(claim.comparisons)} comparisons run)"
     if comparison.verdict != INCONCLUSIVE:
         return comparison.verdict
     effect = comparison.effect
