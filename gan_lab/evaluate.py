@@ -108,10 +108,15 @@ def format_probe_tables(probes: dict[str, dict[str, dict[str, float]]]) -> str:
     return "\n\n".join(tables)
 
 
+def configured_probes(cfg: DictConfig) -> list[Probe]:
+    """The probes `probe=[...]` names, built (none without it)."""
+    return build_probes(OmegaConf.to_container(cfg.probe, resolve=True) if cfg.get("probe") else None)
+
+
 def run(cfg: DictConfig) -> dict:
     ckpt, samples, dataset = cfg.get("ckpt"), cfg.get("samples"), cfg.get("dataset")
     make_evaluator = instantiate(cfg.eval.evaluator)
-    probes = build_probes(OmegaConf.to_container(cfg.probe, resolve=True) if cfg.get("probe") else None)
+    probes = configured_probes(cfg)
     if sum(bool(source) for source in (ckpt, samples, cfg.get("study"))) > 1:
         raise EvaluateUsageError("give one of ckpt=PATH, samples=PATH or study=DIR")
     if ckpt:
@@ -135,7 +140,7 @@ def run_study(cfg: DictConfig) -> None:
     """study=DIR: probe its completed members into their results.json, one line per member."""
     if cfg.get("dataset") or cfg.get("out"):
         raise EvaluateUsageError("study= writes each member's results.json with its own dataset: leave out dataset= and out=")
-    probes = build_probes(OmegaConf.to_container(cfg.probe, resolve=True) if cfg.get("probe") else None)
+    probes = configured_probes(cfg)
 
     def report(outcome: MemberOutcome) -> None:
         print(f"{'probed' if outcome.probed else 'skipped'}  {outcome.member}{'' if outcome.probed else ': ' + outcome.reason}",

@@ -22,6 +22,7 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from gan_lab.probes import Probe
+from gan_lab.report.runs import hidden
 from gan_lab.results import RESULTS_FILE, write_results
 
 CHECKPOINT = Path("checkpoints") / "last.ckpt"
@@ -38,10 +39,11 @@ class MemberOutcome:
 
 
 def study_members(study: Path) -> list[Path]:
-    """The run directories below `study` (each with a results.json), earlier retried attempts excluded."""
+    """The run directories below `study` (each with a results.json); hidden folders (earlier attempts in
+    .retried/) are left out, as the report leaves them out."""
     if not study.is_dir():
         raise FileNotFoundError(f"study={str(study)!r}: no such directory")
-    members = sorted(path.parent for path in study.rglob(RESULTS_FILE) if ".retried" not in path.parts)
+    members = sorted(path.parent for path in study.rglob(RESULTS_FILE) if not hidden(path.relative_to(study)))
     if not members:
         raise FileNotFoundError(f"study={str(study)!r}: no results.json below it, so no trained member to probe")
     return members
