@@ -116,3 +116,13 @@ def test_wgan_gp_on_two_dimensional_mixtures_brings_its_tuning_and_the_command_l
 def test_the_linear_schedule_decays_both_learning_rates_to_zero_over_the_run(compose_cfg):
     results = train(compose_cfg("scheduler=linear", "train.steps=4", "log.every=1"))
     assert results["metrics"]["lr_g"] == pytest.approx(0.0) and results["metrics"]["lr_d"] == pytest.approx(0.0)
+
+
+def test_wgan_brings_its_papers_rmsprop_and_n_critic_on_the_digits_and_the_command_line_still_wins(compose_cfg):
+    """Arjovsky et al. 2017, Algorithm 1: RMSProp, lr 5e-5, n_critic 5; the other losses keep Adam."""
+    cfg = compose_cfg("loss=wgan", fast=False)
+    assert (cfg.optimizer.generator._target_, cfg.optimizer.discriminator._target_) == ("torch.optim.RMSprop",) * 2
+    assert (cfg.optimizer.lr_g, cfg.optimizer.lr_d, cfg.train.n_critic) == (5e-5, 5e-5, 5)
+    assert compose_cfg("loss=wgan", "optimizer=adam", fast=False).optimizer.generator._target_ == "torch.optim.Adam"
+    for other in ("ns", "wgan_gp", "hinge"):
+        assert compose_cfg(f"loss={other}", fast=False).optimizer.generator._target_ == "torch.optim.Adam"
