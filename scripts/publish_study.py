@@ -2,19 +2,23 @@
 findings page (python -m gan_lab.report --findings conf/findings.yaml) can be rebuilt without re-training.
 
     python scripts/publish_study.py outputs/studies/lr_sweep            # → docs/studies/lr_sweep/
+    python scripts/publish_study.py docs/studies/lr_sweep               # rejudged in place by today's stability rules
 
 Copied: the study's ledger (study.yaml, multirun.yaml) and, per member, results.json and csv/metrics.csv.
 Never copied: checkpoints, sample grids, W&B files, logs, and earlier attempts kept in .retried/.
 
-A member that ran before one of today's stability numbers existed (gan_lab/metrics/stability.py)
-gets it in the published results.json, computed from its own published metrics.csv by the same
-function the run's StabilityMonitor calls; the keys added are listed under `stability_added_at_publish`.
+Every member's published `stability` is today's (gan_lab/metrics/stability.py), computed from its own
+published metrics.csv by the same function the run's StabilityMonitor calls, so that the studies of a
+findings page are judged by one rule: numbers the run predates are listed under
+`stability_added_at_publish`, and numbers whose definition changed since the run keep the run's own
+value under `stability_as_run` (the collapse flag, for instance, on 2026-12-03).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -28,41 +32,67 @@ MEMBER_FILES = ("results.json", "csv/metrics.csv")
 
 
 def publish(study: Path, destination: Path) -> list[Path]:
-    """Copy the small files of `study` to `destination` (replacing an earlier copy); return what was copied."""
+    """Copy the small files of `study` to `destination` (replacing an earlier copy); return what was copied.
+    A study already at `destination` (docs/studies/NAME itself) is rejudged in place: nothing is copied
+    or removed, and each member's stability numbers are recomputed."""
     if not (study / "study.yaml").is_file() and not (study / "multirun.yaml").is_file():
         raise SystemExit(f"publish_study: {study} is not a study directory (no study.yaml or multirun.yaml)")
+    if destination.resolve() == study.resolve():
+        for member in members(study):
+            refresh_stability(member)
+        return []
     if destination.exists():
         shutil.rmtree(destination)
     copied = []
     for name in STUDY_FILES:
         if (study / name).is_file():
             copied.append(copy(study / name, destination / name))
-    for results in sorted(study.rglob("results.json")):
-        member = results.parent
+    for member in members(study):
         relative = member.relative_to(study)
-        if any(part.startswith(".") for part in relative.parts):  # .retried/, .hydra/, .submitit/
-            continue
         for name in MEMBER_FILES:
             if (member / name).is_file():
                 copied.append(copy(member / name, destination / relative / name))
-        add_missing_stability(destination / relative)
+        refresh_stability(destination / relative)
     return copied
 
 
-def add_missing_stability(member: Path) -> list[str]:
-    """Add to `member`'s results.json the stability numbers it lacks, from its csv/metrics.csv; return their names."""
+def members(study: Path) -> list[Path]:
+    """The study's member directories (those with a results.json), leaving out .retried/, .hydra/, .submitit/."""
+    found = (results.parent for results in sorted(study.rglob("results.json")))
+    return [member for member in found if not any(part.startswith(".") for part in member.relative_to(study).parts)]
+
+
+def refresh_stability(member: Path) -> list[str]:
+    """Recompute `member`'s stability numbers from its csv/metrics.csv into its results.json; return the
+    names of those added or changed."""
     results_path, log = member / "results.json", member / "csv" / "metrics.csv"
     results = json.loads(results_path.read_text())
     stability = results.get("stability")
     if not isinstance(stability, dict) or not log.is_file() or "steps" not in results:
         return []
     recomputed = stability_summary(read_curves(log, LOG_COLUMNS), results["steps"])
+    added_before = results.get("stability_added_at_publish", [])  # by an earlier publication: not the run's own
     added = [key for key in recomputed if key not in stability]
-    if added:
-        results["stability"] = stability | {key: recomputed[key] for key in added}
-        results["stability_added_at_publish"] = added
+    as_run = {
+        key: stability[key]
+        for key in recomputed
+        if key in stability and key not in added_before and not same(stability[key], recomputed[key])
+    }
+    if added or as_run:
+        results["stability"] = stability | recomputed
+        if added:
+            results["stability_added_at_publish"] = added_before + added
+        if as_run:
+            results["stability_as_run"] = as_run | results.get("stability_as_run", {})  # the run's own value wins
         write_results(member, results)
-    return added
+    return added + list(as_run)
+
+
+def same(recorded, recomputed) -> bool:
+    """Equal, floats to within rounding (the run's value and today's come from one function and one log)."""
+    if isinstance(recorded, float) and isinstance(recomputed, float):
+        return math.isclose(recorded, recomputed, rel_tol=1e-9, abs_tol=1e-12)
+    return recorded == recomputed
 
 
 def copy(source: Path, target: Path) -> Path:
@@ -81,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     from gan_lab.report.build import build_report
 
     contents = build_report([destination], out=destination)
-    print(f"published {len(copied)} files of {len(contents.runs)} runs to {destination}, with its report")
+    done = f"published {len(copied)} files of" if copied else "rejudged the stability of"
+    print(f"{done} {len(contents.runs)} runs in {destination}, with its report")
     return 0
 
 

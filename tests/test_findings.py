@@ -163,6 +163,15 @@ def test_the_repository_spec_names_every_claim_and_an_existing_preset():
             assert Path(f"conf/experiment/{study}.yaml").is_file(), study
 
 
+def publish_study(study: Path, destination: Path) -> None:
+    """`python scripts/publish_study.py STUDY --to DESTINATION`, as a user runs it."""
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "publish_study.py"), str(study), "--to", str(destination)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
 def test_publishing_a_study_copies_its_results_and_never_its_checkpoints(tmp_path):
     study = write_study(tmp_path / "outputs", "tiny_sweep", {"none": [6.0, 6.2], "on": [4.0, 4.1]})
     (study / "study.yaml").write_text("name_keys: [lever, seed]\nmembers: {}\n")
@@ -175,11 +184,7 @@ def test_publishing_a_study_copies_its_results_and_never_its_checkpoints(tmp_pat
     retried = study / ".retried" / "lever=on,seed=1.1"
     retried.mkdir(parents=True)
     (retried / "results.json").write_text('{"status": "failed"}')
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "publish_study.py"), str(study), "--to", str(tmp_path / "docs")],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    publish_study(study, tmp_path / "docs")
     published = tmp_path / "docs" / "tiny_sweep"
     files = {str(path.relative_to(published)) for path in published.rglob("*") if path.is_file()}
     members = {f"lever={lever},seed={seed}/results.json" for lever in ("none", "on") for seed in (0, 1)}
@@ -202,11 +207,7 @@ def test_publishing_adds_a_stability_number_the_run_predates_from_its_own_scalar
     results = {"status": "completed", "steps": 1000, "overrides": ["seed=0"], "metrics": {"fid": 6.0, "fid_floor": 2.0},
                "stability": {"fid_cv": fid_cv, "late_evaluations": 5}}  # fmt: skip
     (member / "results.json").write_text(json.dumps(results))
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "publish_study.py"), str(study), "--to", str(tmp_path / "docs")],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    publish_study(study, tmp_path / "docs")
     published = json.loads((tmp_path / "docs" / "old_sweep" / "seed=0" / "results.json").read_text())
     # independently: numpy's least-squares line through the second half's evaluations, residual std (n − 2) / mean
     x = np.array(steps[5:], dtype=float)
@@ -217,6 +218,35 @@ def test_publishing_adds_a_stability_number_the_run_predates_from_its_own_scalar
     assert "fid_oscillation" in published["stability_added_at_publish"]
     assert "fid_cv" not in published["stability_added_at_publish"]
     assert json.loads((member / "results.json").read_text()) == results  # the study itself is not touched
+
+
+def test_publishing_judges_an_old_run_by_todays_collapse_rule_and_keeps_the_runs_own_flag(tmp_path):
+    """A 2-D run still converging at the half-way evaluation (0 of 25 modes at step 600 of 1,000, 23 at the
+    end) was flagged as collapsed by the rule before 2026-12-03; published today, it has not collapsed, it
+    never reached all 25 modes, and the run's own flag is kept under `stability_as_run`."""
+    study = tmp_path / "outputs" / "grid_sweep"
+    member = study / "seed=0"
+    (member / "csv").mkdir(parents=True)
+    (study / "study.yaml").write_text("name_keys: [seed]\nmembers: {}\n")
+    modes = [0, 0, 0, 0, 0, 0, 7, 18, 23, 23]
+    rows = ["g_step,eval/modes_covered,eval/modes_covered_floor"]
+    rows += [f"{100 * (i + 1)},{m},{25 if i == 0 else ''}" for i, m in enumerate(modes)]
+    (member / "csv" / "metrics.csv").write_text("\n".join(rows) + "\n")
+    old = {"collapsed": True, "collapsed_at_step": 600, "collapse_reason": "modes_covered 0 fewer than the real data's 25"}
+    results = {"status": "completed", "steps": 1000, "overrides": ["seed=0"], "metrics": {"mode_kl": 0.1}, "stability": old}
+    (member / "results.json").write_text(json.dumps(results))
+    publish_study(study, tmp_path / "docs")
+    published = json.loads((tmp_path / "docs" / "grid_sweep" / "seed=0" / "results.json").read_text())
+    assert published["stability"] == {
+        "collapsed": False, "collapsed_at_step": None, "collapse_reason": None,
+        "never_reached": True, "never_reached_reason": "modes_covered never reached the real data's 25 (at most 23)",
+    }  # fmt: skip
+    assert published["stability_as_run"] == old
+    assert published["stability_added_at_publish"] == ["never_reached", "never_reached_reason"]
+    # rejudged again where it was published: nothing removed, the run's own flag still the one kept
+    publish_study(tmp_path / "docs" / "grid_sweep", tmp_path / "docs")
+    again = tmp_path / "docs" / "grid_sweep" / "seed=0"
+    assert json.loads((again / "results.json").read_text()) == published and (again / "csv" / "metrics.csv").is_file()
 
 
 def test_a_swept_value_every_shown_row_shares_is_stated_under_the_table(tmp_path):

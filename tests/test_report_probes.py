@@ -88,3 +88,20 @@ def test_the_stability_ranking_prefers_fids_oscillation_around_its_trend_to_its_
     rows = build_report([tmp_path / "sweep"], out=tmp_path / "report").stability
     assert [row.cell.configuration.label for row in rows] == ["lever=slow", "lever=wobbly"]
     assert rows[0].rank_key[0] == pytest.approx(0.01)
+
+
+def test_a_run_that_never_reached_its_diversity_bound_is_counted_apart_from_collapsed_ones(tmp_path):
+    reason = "recall never reached 0.5 × its floor 0.911 (at most 0)"
+    for seed, never in enumerate([True, False, True]):
+        write_run(tmp_path / "sweep" / str(seed), ["regularizer=lecam", f"seed={seed}"], metrics={"fid": 90.0, "fid_floor": 2.0},
+                  stability={"fid_cv": 0.1, "collapsed": False, "collapsed_at_step": None, "collapse_reason": None,
+                             "never_reached": never, "never_reached_reason": reason if never else None})  # fmt: skip
+    report = build_report([tmp_path / "sweep"], out=tmp_path / "report")
+    (row,) = report.stability
+    assert (row.collapse_text(), row.never_reached_text()) == ("none", "2/3")
+    text = (report.out / "report.md").read_text()
+    assert "| never reached 2/3 |" in text  # the results table's flag column
+    assert text.count("- **never reached** (") == 2 and reason in text
+    with open(report.out / "stability.csv", newline="") as f:
+        (written,) = csv.DictReader(f)
+    assert (written["n_collapsed"], written["n_never_reached"]) == ("0", "2")

@@ -16,10 +16,19 @@ evaluations, every `eval.every` G-steps):
   20 % of G-steps around its least-squares line, so that a slow drift does not count as oscillation.
 - `grad_spikes_d`, `grad_spikes_g`: logged gradient norms above 10 × the median of all the earlier
   logged norms of the same network (counted from the 10th logged value on).
-- `collapsed`, `collapsed_at_step`, `collapse_reason`: raised at the first evaluation of the second
-  half of training at which recall or coverage falls below half of its real-vs-real floor, or
-  fewer classes (modes, on 2-D data) are covered than the real data covers. Earlier evaluations
-  are not judged: an unconverged generator is not a collapsed one.
+- `collapsed`, `collapsed_at_step`, `collapse_reason`: diversity the generator had, lost. Raised at
+  the first evaluation of the second half of training at which recall or coverage is below half of
+  its real-vs-real floor *and* below half of the best value the run had reached before, or fewer
+  classes (modes, on 2-D data) are covered than the real data covers *and* than the run had covered
+  before — once the run had learned something: its best at least half of that bound (recall a
+  quarter of its floor, half of the classes). A generator still converging (0 of 25 grid modes at
+  the half-way evaluation, 23 by the end) has lost nothing and is not flagged; one whose recall rose
+  to 0.55 and fell to 0 is; one that never learned (1 to 3 classes, recall 0 or 1/359 from start to
+  end) has nothing to lose, and its counts' noise is not a collapse.
+- `never_reached`, `never_reached_reason`: no evaluation of the run reached one of those bounds: a
+  generator that never learned (recall 0 throughout), or one that never covered every class or
+  mode (20 of the 25 grid modes from start to end: the missing modes of VEEGAN's and PacGAN's
+  benchmarks). Its own state, so that "never learned" and "learned, then lost" are not one count.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ LATE_FRACTION = 0.2  # the losses' oscillation: over the last 20 % of G-steps
 SPIKE_FACTOR = 10.0  # a gradient norm above 10 × the running median is a spike
 SPIKE_WARMUP = 10  # logged values before spikes are counted
 COLLAPSE_FRACTION = 0.5  # recall or coverage below half of its floor: collapse
+LEARNED_FRACTION = 0.5  # a run has something to lose once its best reached half of the collapse bound
 MIN_EVALUATIONS = 3  # for a coefficient of variation
 
 
@@ -102,26 +112,39 @@ def count_spikes(values: list[float]) -> int:
 
 
 def collapse(curves: dict[str, Curve], half: float) -> dict[str, bool | int | str | None]:
-    """The collapse flag, the G-step it was first raised at, and why (see the module's docstring)."""
-    checks = []  # (column, its floor, the bound a run must not fall below, how to say it)
+    """The collapse flag, the G-step it was first raised at and why, and whether a bound was never
+    reached (see the module's docstring)."""
+    checks = []  # (column, the bound a run must not fall below, how much of its own best it must keep, how to say it)
     for metric in ("recall", "coverage"):
         floor = first_value(curves.get(f"eval/{metric}_floor"))
         if f"eval/{metric}" in curves and floor is not None:
-            checks.append((metric, floor, COLLAPSE_FRACTION * floor, f"below {COLLAPSE_FRACTION:g} × its floor {floor:.3f}"))
+            said = f"{COLLAPSE_FRACTION:g} × its floor {floor:.3f}"
+            checks.append((metric, COLLAPSE_FRACTION * floor, COLLAPSE_FRACTION, said))
     for metric in ("classes_covered", "modes_covered"):
         floor = first_value(curves.get(f"eval/{metric}_floor"))
         if f"eval/{metric}" in curves and floor is not None:
-            checks.append((metric, floor, floor, f"fewer than the real data's {floor:g}"))
+            checks.append((metric, floor, 1.0, f"the real data's {floor:g}"))
     if not checks:
         return {}
-    by_step = {metric: dict(curves[f"eval/{metric}"]) for metric, *_ in checks}
-    steps = sorted({step for values in by_step.values() for step in values if step > half})
-    for step in steps:
-        for metric, _, bound, said in checks:
-            value = by_step[metric].get(step)
-            if value is not None and value < bound:
-                return {"collapsed": True, "collapsed_at_step": int(step), "collapse_reason": f"{metric} {value:.3g} {said}"}
-    return {"collapsed": False, "collapsed_at_step": None, "collapse_reason": None}
+    summary = {"collapsed": False, "collapsed_at_step": None, "collapse_reason": None}
+    lost = []  # (step, check order, reason)
+    for order, (metric, bound, kept, said) in enumerate(checks):
+        best = -math.inf
+        for step, value in curves[f"eval/{metric}"]:  # steps ascending
+            if step > half and value < bound and value < kept * best and best >= LEARNED_FRACTION * bound:
+                had = f"{kept:g} × its best {best:.3g} before" if kept != 1 else f"the {best:g} it had covered"
+                lost.append((step, order, f"{metric} {value:.3g} below {said} and below {had}"))
+                break
+            best = max(best, value)
+    if lost:
+        step, _, reason = min(lost)
+        summary |= {"collapsed": True, "collapsed_at_step": int(step), "collapse_reason": reason}
+    never = [
+        f"{metric} never reached {said} (at most {max(value for _, value in curves[f'eval/{metric}']):.3g})"
+        for metric, bound, _, said in checks
+        if curves[f"eval/{metric}"] and all(value < bound for _, value in curves[f"eval/{metric}"])
+    ]
+    return summary | {"never_reached": bool(never), "never_reached_reason": "; ".join(never) or None}
 
 
 def first_value(curve: Curve | None) -> float | None:

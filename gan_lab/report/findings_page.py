@@ -23,7 +23,7 @@ def mean_std(values: list[float]) -> str:
     return number(stat.mean) if stat.std is None else f"{number(stat.mean)} ± {number(stat.std)}"
 
 
-FLAGS = ("collapsed",)  # 0/1 per run: shown as how many seeds raised it, not as a mean ± std
+FLAGS = ("collapsed", "never_reached")  # 0/1 per run: shown as how many seeds raised it, not as a mean ± std
 
 
 def also_cell(metric: str, values: list[float]) -> str:
@@ -130,7 +130,11 @@ def render(claims: list[Claim], spec_path: Path, figures: dict[str, str]) -> str
         "chosen, before its values were computed, because `fid_cv` counts a slow learner as unstable; `fid_cv` "
         "stays in the tables, with the losses' oscillation around their trend and how many seeds collapsed "
         "(k/n, of the completed seeds). A generator stuck far from the data can be stable by every one of these "
-        "numbers: read them with its FID.",
+        "numbers: read them with its FID. **Collapsed** is diversity a generator had and lost in the second half "
+        "of training (recall or coverage below half its floor and half its own best before, or a class it had "
+        "covered gone); **never reached** is a generator that at no evaluation had half its recall or coverage "
+        "floor, or every class: one that never learned, or never covered every mode. Until 2026-12-03 both "
+        "were one flag, which also fired for runs still converging at the half-way evaluation.",
         "",
         "| # | claim | study | verdict |",
         "|---|---|---|---|",

@@ -44,6 +44,13 @@ class Run:
         return self.stability.get("collapsed_at_step") if self.stability.get("collapsed") else None
 
     @property
+    def never_reached(self) -> str | None:
+        """Which diversity bound the run never reached at any evaluation, and its best (None: it reached them all)."""
+        if not self.stability.get("never_reached"):
+            return None
+        return self.stability.get("never_reached_reason") or "a diversity bound never reached"
+
+    @property
     def completed(self) -> bool:
         return self.status == COMPLETED
 

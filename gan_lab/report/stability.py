@@ -1,6 +1,6 @@
 """Stability per report row: the mean ± std over completed seeds of each run's stability numbers
 (results.json `stability`), the spread of the final FID over seeds, how many seeds collapsed and
-when, and a ranking (most stable first)."""
+when, how many never reached a diversity bound, and a ranking (most stable first)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ class StabilityRow:
     stats: dict[str, Stat] = field(default_factory=dict)
     seed_cv: float | None = None
     collapsed: list[Run] = field(default_factory=list)
+    never_reached: list[Run] = field(default_factory=list)
 
     @property
     def rank_key(self) -> tuple[float, float] | None:
@@ -38,6 +39,10 @@ class StabilityRow:
             return "none"
         steps = ", ".join(str(run.collapsed_at_step) for run in self.collapsed)
         return f"{len(self.collapsed)}/{len(self.cell.completed)} (step{'s' if len(self.collapsed) > 1 else ''} {steps})"
+
+    def never_reached_text(self) -> str:
+        """ "none", or "2/3": seeds that never reached a diversity bound (never learned, or never covered every class)."""
+        return f"{len(self.never_reached)}/{len(self.cell.completed)}" if self.never_reached else "none"
 
 
 def stability_rows(cells: list[Cell]) -> list[StabilityRow]:
@@ -56,6 +61,7 @@ def stability_rows(cells: list[Cell]) -> list[StabilityRow]:
         if fid.mean and fid.std is not None:
             row.seed_cv = fid.std / fid.mean
         row.collapsed = [run for run in done if run.collapsed_at_step is not None]
+        row.never_reached = [run for run in done if run.never_reached]
         rows.append(row)
     ranked = sorted((r for r in rows if r.rank_key is not None), key=lambda r: r.rank_key)
     return ranked + [r for r in rows if r.rank_key is None]

@@ -74,12 +74,14 @@ def write_probes_csv(contents: Contents, path: Path) -> Path:
 
 def write_stability_csv(contents: Contents, path: Path) -> Path:
     """stability.csv: a row per report row (most stable first): each stability number's mean and std
-    over completed seeds, the final FID's coefficient of variation over seeds, and the collapsed count."""
+    over completed seeds, the final FID's coefficient of variation over seeds, the collapsed count and
+    steps, and how many seeds never reached a diversity bound."""
     header = ["rank", "configuration", "level_key", "level"]
     header += [f"{m}_{part}" for m in STABILITY_METRICS for part in ("mean", "std")] + [
         "seed_cv_fid",
         "n_collapsed",
         "collapsed_at_steps",
+        "n_never_reached",
     ]
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
@@ -90,7 +92,7 @@ def write_stability_csv(contents: Contents, path: Path) -> Path:
             steps = " ".join(str(run.collapsed_at_step) for run in row.collapsed)
             writer.writerow([
                 index if row.rank_key is not None else "", cell.configuration.label, contents.grouping.level_key or "",
-                csv_value(cell.level), *values, csv_value(row.seed_cv), len(row.collapsed), steps,
+                csv_value(cell.level), *values, csv_value(row.seed_cv), len(row.collapsed), steps, len(row.never_reached),
             ])  # fmt: skip
     return path
 
@@ -144,13 +146,17 @@ def results_table(contents: Contents) -> list[str]:
 
 
 def not_completed_or_collapsed(cell: Cell) -> str:
-    """The results table's flag column: runs out of the means, and completed runs that collapsed."""
+    """The results table's flag column: runs out of the means, and completed runs that collapsed or
+    never reached a diversity bound."""
     collapsed = [run for run in cell.completed if run.collapsed_at_step is not None]
-    flag = cell.not_completed()
-    if not collapsed:
-        return flag
-    text = f"collapsed {len(collapsed)}/{len(cell.runs)} (step {', '.join(str(run.collapsed_at_step) for run in collapsed)})"
-    return text if flag == "none" else f"{flag}, {text}"
+    never = [run for run in cell.completed if run.never_reached]
+    flags = [] if cell.not_completed() == "none" else [cell.not_completed()]
+    if collapsed:
+        steps = ", ".join(str(run.collapsed_at_step) for run in collapsed)
+        flags.append(f"collapsed {len(collapsed)}/{len(cell.runs)} (step {steps})")
+    if never:
+        flags.append(f"never reached {len(never)}/{len(cell.runs)}")
+    return ", ".join(flags) or "none"
 
 
 def run_where(contents: Contents, run: Run) -> str:
@@ -169,7 +175,7 @@ def first_line(text: str, limit: int = 300) -> str:
 
 def problem_lines(contents: Contents) -> list[str]:
     """A bullet per run that is not in the means (diverged, failed, interrupted, running, missing), and
-    per completed run that collapsed (it is in the means, and flagged)."""
+    per completed run that collapsed or never reached a diversity bound (it is in the means, and flagged)."""
     lines = []
     for run in contents.runs:
         if run.status == COMPLETED:
@@ -179,6 +185,8 @@ def problem_lines(contents: Contents) -> list[str]:
                     f"- **collapsed** at generator step {run.collapsed_at_step} ({run_where(contents, run)}): "
                     f"{reason} — `{run.path}`"
                 )
+            if run.never_reached:
+                lines.append(f"- **never reached** ({run_where(contents, run)}): {run.never_reached} — `{run.path}`")
             continue
         where = run_where(contents, run)
         if run.status in (MISSING, UNREADABLE):
@@ -253,20 +261,21 @@ def stability_section(contents: Contents) -> list[str]:
         "of the second half of training; `fid_oscillation` = the same evaluations' std around their least-squares "
         "line over their mean (a FID still falling steadily is not counted); `*_loss_oscillation` = std of the loss "
         "around its trend over the last 20 % "
-        "of steps; `grad_spikes_*` = gradient norms above 10 × their running median; collapse = recall or coverage "
-        "below half its floor, or a class missing, in the second half. Here: mean ± std over completed seeds; "
+        "of steps; `grad_spikes_*` = gradient norms above 10 × their running median; collapsed = in the second half, "
+        "recall or coverage below half its floor and half its best before, or a class (mode) lost that the run had "
+        "covered, once it had learned half of that; never reached = no evaluation reached half the recall or "
+        "coverage floor, or every class (mode). Here: mean ± std over completed seeds; "
         "`seed CV of FID` = std / mean of the final FID over seeds. Ranked most stable first (by `fid_oscillation`, "
         "or `fid_cv` for runs that predate it, then the seed CV).",
         "",
     ]
-    header = ["rank", "row", *shown, "seed CV of FID", "collapsed"]
+    header = ["rank", "row", *shown, "seed CV of FID", "collapsed", "never reached"]
     rows = []
     for index, row in enumerate(contents.stability, start=1):
         values = [fmt_stat(row.stats[m], row.cell) if m in row.stats else "not logged" for m in shown]
         seed_cv = fmt_number(row.seed_cv) if row.seed_cv is not None else "n/a"
-        rows.append(
-            [str(index) if row.rank_key is not None else "–", contents.row_label(row.cell), *values, seed_cv, row.collapse_text()]
-        )
+        rank = str(index) if row.rank_key is not None else "–"
+        rows.append([rank, contents.row_label(row.cell), *values, seed_cv, row.collapse_text(), row.never_reached_text()])
     return lines + md_table(header, rows)
 
 
@@ -304,7 +313,9 @@ def write_markdown(contents: Contents, path: Path) -> Path:
     ]
     lines += results_table(contents)
     problems = problem_lines(contents)
-    lines += ["", "## Runs that did not complete or collapsed", ""] + (problems or ["None: every run completed, none collapsed."])
+    lines += ["", "## Runs that did not complete, collapsed or never reached", ""] + (
+        problems or ["None: every run completed, none collapsed, every one reached its diversity bounds."]
+    )
     if contents.robustness:
         lines += ["", "## Robustness", ""]
         for metric in contents.robustness:

@@ -64,28 +64,84 @@ def test_gradient_spikes_are_values_ten_times_the_running_median():
     assert stability_summary({"grad_norm_g": list(enumerate(early))}, total_steps=12)["grad_spikes_g"] == 0
 
 
-def test_collapse_is_raised_at_the_first_late_evaluation_below_half_the_floor():
+def test_collapse_is_raised_at_the_first_late_evaluation_below_half_the_floor_and_half_the_best_before():
     steps = 1000
     curves = {
         "eval/recall_floor": [(0, 0.8)],
-        "eval/recall": evaluations([0.1, 0.2, 0.6, 0.7, 0.6, 0.35, 0.3, 0.5, 0.6, 0.7], steps),  # 0.35 < 0.4 at step 600
+        # bound 0.4; best before step 600 is 0.7, so 0.35 is not yet below half of it; 0.3 at step 700 is
+        "eval/recall": evaluations([0.1, 0.2, 0.6, 0.7, 0.6, 0.35, 0.3, 0.5, 0.6, 0.7], steps),
         "eval/coverage_floor": [(0, 0.9)],
         "eval/coverage": evaluations([0.1] + [0.8] * 9, steps),
     }
     summary = stability_summary(curves, total_steps=steps)
     assert summary["collapsed"] is True
-    assert summary["collapsed_at_step"] == 600  # the low values at steps 100-200 are before the second half
-    assert summary["collapse_reason"].startswith("recall 0.35 below 0.5 × its floor 0.800")
+    assert summary["collapsed_at_step"] == 700  # the low values at steps 100-200 are before the second half
+    assert summary["collapse_reason"] == "recall 0.3 below 0.5 × its floor 0.800 and below 0.5 × its best 0.7 before"
+    assert summary["never_reached"] is False and summary["never_reached_reason"] is None
 
 
-def test_a_missing_class_is_a_collapse_and_a_healthy_run_is_not_flagged():
+def test_a_lost_class_is_a_collapse_and_a_healthy_run_is_not_flagged():
     steps = 100
-    missing = {"eval/classes_covered_floor": [(0, 10.0)], "eval/classes_covered": evaluations([10, 10, 10, 9], steps)}
-    flagged = stability_summary(missing, total_steps=steps)
+    lost = {"eval/classes_covered_floor": [(0, 10.0)], "eval/classes_covered": evaluations([10, 10, 10, 9], steps)}
+    flagged = stability_summary(lost, total_steps=steps)
     assert flagged["collapsed"] is True and flagged["collapsed_at_step"] == 100
+    assert flagged["collapse_reason"] == "classes_covered 9 below the real data's 10 and below the 10 it had covered"
     healthy = {"eval/classes_covered_floor": [(0, 10.0)], "eval/classes_covered": evaluations([6, 10, 10, 10], steps)}
     assert stability_summary(healthy, total_steps=steps) == {
         "collapsed": False,
         "collapsed_at_step": None,
         "collapse_reason": None,
+        "never_reached": False,
+        "never_reached_reason": None,
     }
+
+
+def test_a_generator_still_converging_at_the_half_way_point_has_not_collapsed():
+    """loss_sweep_2d's hinge run on grid25 (seed 0): no mode until step 3,000 of 5,000, then 23 of 25."""
+    steps = 5000
+    modes = [0] * 12 + [1, 2, 7, 10, 18, 18, 23, 23]
+    curves = {"eval/modes_covered_floor": [(0, 25.0)], "eval/modes_covered": evaluations(modes, steps)}
+    summary = stability_summary(curves, total_steps=steps)
+    assert summary["collapsed"] is False
+    assert summary["never_reached"] is True
+    assert summary["never_reached_reason"] == "modes_covered never reached the real data's 25 (at most 23)"
+    later_all = [0] * 12 + [8, 17, 22, 24] + [25] * 4
+    all_modes = {"eval/modes_covered_floor": [(0, 25.0)], "eval/modes_covered": evaluations(later_all, steps)}
+    assert stability_summary(all_modes, total_steps=steps)["never_reached"] is False
+
+
+def test_a_generator_that_never_learned_is_never_reached_and_its_noise_is_not_a_collapse():
+    """penalty_sweep's LeCam runs: recall 0 throughout, coverage 0 or 1/359, one to three classes."""
+    steps = 1200
+    curves = {
+        "eval/recall_floor": [(0, 0.911)],
+        "eval/recall": evaluations([0.0] * 20, steps),
+        "eval/coverage_floor": [(0, 0.967)],
+        "eval/coverage": evaluations([0.0] * 10 + [1 / 359, 0.0] * 5, steps),
+        "eval/classes_covered_floor": [(0, 10.0)],
+        "eval/classes_covered": evaluations([1] * 9 + [2, 2, 1, 1, 3, 2, 2, 1, 2, 2, 1], steps),  # best 3 < half of 10
+    }
+    summary = stability_summary(curves, total_steps=steps)
+    assert summary["collapsed"] is False
+    assert summary["never_reached_reason"] == (
+        "recall never reached 0.5 × its floor 0.911 (at most 0); "
+        "coverage never reached 0.5 × its floor 0.967 (at most 0.00279); "
+        "classes_covered never reached the real data's 10 (at most 3)"
+    )
+
+
+def test_a_run_that_rose_short_of_the_bound_and_fell_back_collapsed():
+    """regularizer_sweep, pruning 80 % under noise 0.2 (seed 0): 9 classes at best, then 5; recall 0.43, then 0."""
+    steps = 1200
+    curves = {
+        "eval/recall_floor": [(0, 0.911)],
+        "eval/recall": evaluations([0.0] * 8 + [0.14, 0.38, 0.43, 0.35, 0.35, 0.11, 0.09, 0.01, 0, 0, 0, 0], steps),
+        "eval/classes_covered_floor": [(0, 10.0)],
+        "eval/classes_covered": evaluations([1] * 7 + [2, 6, 9, 9, 9, 7, 8, 6, 5, 5, 5, 5, 5], steps),
+    }
+    summary = stability_summary(curves, total_steps=steps)
+    # recall: bound 0.4555, best 0.43 (≥ half the bound); 0.11 at the 14th evaluation (step 840) is below 0.215.
+    # classes: 7 at the 13th evaluation (step 780) is below the 9 it had covered: the earlier one.
+    assert (summary["collapsed"], summary["collapsed_at_step"]) == (True, 780)
+    assert summary["collapse_reason"].startswith("classes_covered 7 below the real data's 10")
+    assert summary["never_reached"] is True  # and it never had every class, nor half its recall floor
