@@ -23,8 +23,10 @@ class ProbeTarget:
     threshold between "real" and "fake" (0 for the logistic and hinge losses), None for a critic
     without one; `sample_range`: the valid range of a sample's values ((-1, 1) for images), None for
     unbounded samples; `differentiable_features`: False when `features` has no useful gradient or
-    finite difference (Inception quantises its input to 8 bits). Both networks are used in eval mode
-    and are never changed.
+    finite difference (Inception quantises its input to 8 bits); `data_corruption`: the corruption
+    the training data went through (None: clean data) and `measurement`: AmbientGAN's measurement of
+    G's samples before D (None: D saw them raw), each called as (samples, generator), so a probe can
+    show D what it saw in training. Both networks are used in eval mode and are never changed.
     """
 
     generator: nn.Module
@@ -37,6 +39,8 @@ class ProbeTarget:
     sample_range: tuple[float, float] | None = (-1.0, 1.0)
     differentiable_features: bool = True
     device: torch.device = torch.device("cpu")
+    data_corruption: Callable[[Tensor, torch.Generator], Tensor] | None = None
+    measurement: Callable[[Tensor, torch.Generator], Tensor] | None = None
 
 
 class Probe:
@@ -63,9 +67,10 @@ class Probe:
         raise NotImplementedError
 
     # ---------------------------------------------------------------- helpers for subclasses
-    def rng(self, offset: int = 0) -> torch.Generator:
-        """A CPU generator seeded with `seed` + `offset` (one stream per use, independent of the others)."""
-        return torch.Generator().manual_seed(self.seed + offset)
+    def rng(self, offset: int = 0, device: torch.device | str = "cpu") -> torch.Generator:
+        """A generator (on the CPU unless `device` says otherwise) seeded with `seed` + `offset`: one
+        stream per use, independent of the others."""
+        return torch.Generator(device=device).manual_seed(self.seed + offset)
 
     def require_differentiable_features(self, target: ProbeTarget) -> None:
         if not target.differentiable_features:

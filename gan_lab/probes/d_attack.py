@@ -24,20 +24,35 @@ class DiscriminatorAttack(Probe):
     side (`_real`, `_fake`): `fgsm_accuracy`, `pgd_accuracy`, their success rates (the fraction of
     clean-correct images the attack flips), and `accuracy` / `success`, the worst case: an image
     counts as broken at ε when any attack at any radius ≤ ε flipped it (a perturbation inside a
-    smaller ball is inside the larger one), so `accuracy` never rises with ε."""
+    smaller ball is inside the larger one), so `accuracy` never rises with ε.
+
+    `inputs`: `clean` shows D the held-out images and G's raw samples; `as_trained` shows it what it
+    saw in training — the held-out images through the run's data corruption, G's samples through
+    AmbientGAN's measurement when the run used one (augmentations are not applied) — so a D trained
+    on corrupted data is attacked on its own input distribution, not on clean digits it never saw.
+    With clean training data and no measurement the two are the same."""
 
     name = "d_attack"
+    INPUTS = ("clean", "as_trained")
 
     def __init__(
-        self, levels=(0.0, 1 / 255, 2 / 255, 4 / 255, 8 / 255), steps: int = 10, step_size: float | None = None, **kwargs
+        self,
+        levels=(0.0, 1 / 255, 2 / 255, 4 / 255, 8 / 255),
+        steps: int = 10,
+        step_size: float | None = None,
+        inputs: str = "clean",
+        **kwargs,
     ):
         super().__init__(levels, **kwargs)
+        if inputs not in self.INPUTS:
+            raise ValueError(f"probe.{self.name}.inputs must be one of {', '.join(self.INPUTS)}, got {inputs!r}")
         if steps < 1:
             raise ValueError(f"probe.{self.name}.steps must be >= 1, got {steps}")
         if any(eps < 0 for eps in self.levels):
             raise ValueError(f"probe.{self.name}.levels are L∞ radii ε >= 0 on the [0, 1] scale, got {self.levels}")
         self.steps = steps
         self.step_size = step_size if step_size is not None else 2.5 / steps
+        self.inputs = inputs
 
     def run(self, target: ProbeTarget) -> dict[float, Metrics]:
         if target.discriminator is None:
@@ -45,11 +60,23 @@ class DiscriminatorAttack(Probe):
         n = self.count(target)
         real = target.heldout[:n].to(target.device)
         fake = self.generate(target, self.latents(target, n))
+        if self.inputs == "as_trained":
+            real, fake = self.as_trained(target, real, fake)
         return attack_discriminator(
             target.discriminator, real, fake, self.levels, target.decision_threshold,
             sample_range=target.sample_range, steps=self.steps, step_size=self.step_size,
             batch_size=self.batch_size, generator=self.rng(1),
         )  # fmt: skip
+
+    def as_trained(self, target: ProbeTarget, real: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
+        """The held-out images through the training data's corruption and G's samples through the
+        AmbientGAN measurement, each where the run had one, from the probe's own seeded streams."""
+        with torch.no_grad():
+            if target.data_corruption is not None:
+                real = target.data_corruption(real, self.rng(2, real.device))
+            if target.measurement is not None:
+                fake = target.measurement(fake, self.rng(3, fake.device))
+        return real, fake
 
 
 @dataclass

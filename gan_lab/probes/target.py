@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import torch
-from torch import Tensor
+from hydra.utils import instantiate
+from torch import Tensor, nn
 
 from gan_lab.metrics.evaluator import Evaluator
 from gan_lab.probes.base import ProbeTarget
@@ -11,9 +12,13 @@ from gan_lab.probes.base import ProbeTarget
 
 def probe_target(module, evaluator: Evaluator) -> ProbeTarget:
     """The module's sampling (EMA) generator and D, the evaluator's backbone as features (the identity
-    on 2-D points), its metrics as the score and its held-out split as the real data."""
+    on 2-D points), its metrics as the score and its held-out split as the real data; the run's data
+    corruption (from the module's hyperparameters, so a checkpoint carries it) and its AmbientGAN
+    measurement, for the probes that show D what it saw in training."""
     evaluator.setup()
     device = module.device
+    corruption = module.hparams.get("corruption")
+    data_corruption = instantiate(corruption).to(device) if corruption else None
     backbone = evaluator.backbone
     if backbone is None:  # 2-D points
 
@@ -36,4 +41,6 @@ def probe_target(module, evaluator: Evaluator) -> ProbeTarget:
         sample_range=None if evaluator.is_mixture else (-1.0, 1.0),
         differentiable_features=backbone is None or backbone.differentiable,
         device=device,
+        data_corruption=data_corruption if data_corruption is not None and data_corruption.level > 0 else None,
+        measurement=None if isinstance(module.measure, nn.Identity) else module.measure,
     )

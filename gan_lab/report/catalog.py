@@ -45,6 +45,7 @@ PROBE_METRICS = {
     "latent_scale": ("fid", "precision", "recall"),
     "path_length": ("path_length",),
     "d_attack": ("accuracy", "success"),
+    "d_attack_as_trained": ("accuracy", "success"),
     "g_attack": ("worst_feature_change", "worst_to_random"),
 }
 # The level a probe's robustness ratio divides by (default: its smallest level, the unperturbed model).

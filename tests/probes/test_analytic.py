@@ -225,6 +225,41 @@ def test_probing_leaves_the_random_stream_and_the_networks_modes_untouched():
     assert set(first) == {"latent_noise", "g_attack"} and set(first["latent_noise"]) == {"0.1"}
 
 
+def test_d_attack_as_trained_shows_d_the_corrupted_held_out_images_and_the_measured_samples():
+    """D(x) = mean(x₀₁) − 0.75 on 8×8 images; held-out and generated images all white (x₀₁ = 1).
+    Clean, D calls both real. As trained, 20 % of the held-out pixels go missing (black) and AmbientGAN's
+    measurement drops 50 % of G's: D calls an image real iff more than 48 of its 64 pixels are kept,
+    so its accuracy on each side is a binomial tail."""
+    from gan_lab.corruptions.missing import MissingPixels
+
+    n, pixels = 2000, 64
+    critic = LinearCritic(torch.full((pixels,), 1 / pixels, dtype=torch.float64), -0.75)
+    white = nn.Sequential(nn.Linear(LATENT_DIM, pixels), nn.Unflatten(1, (1, 8, 8))).double()
+    with torch.no_grad():
+        white[0].weight.zero_(), white[0].bias.fill_(1.0)
+    target = ProbeTarget(
+        generator=white, discriminator=critic, latent_dim=LATENT_DIM, heldout=torch.ones(n, 1, 8, 8, dtype=torch.float64),
+        features=lambda x: x.flatten(1), data_corruption=MissingPixels(0.2), measurement=MissingPixels(0.5, ambient=True),
+    )  # fmt: skip
+
+    def kept_more_than_48(keep: float) -> float:  # P(Binomial(64, keep) ≥ 49)
+        return sum(math.comb(pixels, k) * keep**k * (1 - keep) ** (pixels - k) for k in range(49, pixels + 1))
+
+    clean = DiscriminatorAttack(levels=[0.0]).run(target)[0.0]
+    as_trained = DiscriminatorAttack(levels=[0.0], inputs="as_trained").run(target)[0.0]
+    assert clean["accuracy_real"] == 1.0 and clean["accuracy_fake"] == 0.0
+    for side, expected in (("real", kept_more_than_48(0.8)), ("fake", 1 - kept_more_than_48(0.5))):
+        standard_error = math.sqrt(expected * (1 - expected) / n) or 1 / n
+        assert as_trained[f"accuracy_{side}"] == pytest.approx(expected, abs=4 * standard_error)
+    assert 0.7 < as_trained["accuracy_real"] < 0.9  # the tail is not trivially 0 or 1
+    assert DiscriminatorAttack(levels=[0.0], inputs="as_trained").run(target) == {0.0: as_trained}  # seeded
+
+
+def test_d_attack_inputs_other_than_clean_or_as_trained_are_refused_by_name():
+    with pytest.raises(ValueError, match=r"probe\.d_attack\.inputs must be one of clean, as_trained, got 'noisy'"):
+        DiscriminatorAttack(inputs="noisy")
+
+
 def test_d_attack_probe_needs_a_discriminator():
     target = linear_target(matrix_with_singular_values([1.0], OUT_DIM, LATENT_DIM))
     with pytest.raises(ValueError, match="needs the discriminator"):

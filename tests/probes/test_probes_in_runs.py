@@ -75,6 +75,29 @@ def test_on_two_dimensional_points_the_probes_score_modes_and_measure_in_the_pla
     assert "modes_covered never reached the real data's 8" in results["stability"]["never_reached_reason"]
 
 
+def test_d_attack_as_trained_attacks_d_on_the_corrupted_inputs_it_was_trained_on(tmp_path):
+    import torch
+
+    from gan_lab.generate import load_module
+    from tests.conftest import compose_config
+
+    # every pixel missing, with AmbientGAN's measurement: D saw only all-black images on both sides, so shown
+    # what it saw in training it gives every input D(black); the LSGAN critic has no natural threshold and is
+    # split at the midpoint of its mean outputs on the two sides, which is then D(black) itself
+    overrides = ["loss=lsgan", "corruption=missing", "corruption.level=1.0", "corruption.ambient=true",
+                 "probe=[d_attack,d_attack_as_trained]", "probe.d_attack.levels=[0,0.03]", "probe.d_attack.num_samples=40",
+                 "probe.d_attack_as_trained.levels=[0,0.03]", "probe.d_attack_as_trained.num_samples=40"]  # fmt: skip
+    probes = train(compose_config(overrides, tmp_path))["probes"]
+    module = load_module(tmp_path / "checkpoints" / "last.ckpt").eval()
+    with torch.no_grad():
+        d_of_black = float(module.discriminator(torch.full((1, *module.sample_shape), -1.0)))
+    as_trained, clean = probes["d_attack_as_trained"]["0.0"], probes["d_attack"]["0.0"]
+    assert as_trained["threshold"] == pytest.approx(d_of_black, rel=1e-5)
+    assert clean["threshold"] != pytest.approx(d_of_black, rel=1e-3)  # clean digits and raw samples: other outputs
+    assert as_trained["accuracy"] <= 0.5  # identical inputs: D cannot be right on both sides
+    assert probes["d_attack_as_trained"]["0.03"]["accuracy"] <= as_trained["accuracy"]
+
+
 def test_probes_run_on_a_checkpoint_from_the_command_line(probed_run, tmp_path):
     run_dir, results = probed_run
     out = tmp_path / "probes.json"
