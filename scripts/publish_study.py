@@ -3,6 +3,7 @@ findings page (python -m gan_lab.report --findings conf/findings.yaml) can be re
 
     python scripts/publish_study.py outputs/studies/lr_sweep            # → docs/studies/lr_sweep/
     python scripts/publish_study.py docs/studies/lr_sweep               # rejudged in place by today's stability rules
+    python scripts/publish_study.py docs/studies/lr_sweep --probes-from outputs/studies/lr_sweep
 
 Copied: the study's ledger (study.yaml, multirun.yaml) and, per member, results.json and csv/metrics.csv.
 Never copied: checkpoints, sample grids, W&B files, logs, and earlier attempts kept in .retried/.
@@ -12,6 +13,13 @@ published metrics.csv by the same function the run's StabilityMonitor calls, so 
 findings page are judged by one rule: numbers the run predates are listed under
 `stability_added_at_publish`, and numbers whose definition changed since the run keep the run's own
 value under `stability_as_run` (the collapse flag, for instance, on 2026-12-03).
+
+`--probes-from RERUN` gives a published study the probes of a rerun of it (its checkpoints are never
+published, so probes added later need one): every published member must have a completed twin in
+RERUN, same relative path, same steps and overrides, and every metric equal bit for bit (timings
+aside) — the runs are deterministic on a CPU, so a rerun reproduces the published training exactly.
+The twin's `probes` and `probe_time_s` are copied and `probes_from` names the twin; if any member
+has no such twin, nothing is written and the first mismatch is named.
 """
 
 from __future__ import annotations
@@ -54,6 +62,44 @@ def publish(study: Path, destination: Path) -> list[Path]:
                 copied.append(copy(member / name, destination / relative / name))
         refresh_stability(destination / relative)
     return copied
+
+
+def adopt_probes(study: Path, rerun: Path) -> int:
+    """Copy into each member of `study` the probes of its bit-identical twin in `rerun`; return how many."""
+    pairs = []
+    for member in members(study):
+        relative = member.relative_to(study)
+        published = json.loads((member / "results.json").read_text())
+        twin_path = rerun / relative / "results.json"
+        if not twin_path.is_file():
+            raise SystemExit(f"publish_study: {rerun / relative} has no results.json: the rerun lacks member {relative}")
+        twin = json.loads(twin_path.read_text())
+        mismatch = training_mismatch(published, twin)
+        if mismatch:
+            raise SystemExit(f"publish_study: {rerun / relative} is not a rerun of {member}: {mismatch}")
+        if not twin.get("probes"):
+            raise SystemExit(f"publish_study: {rerun / relative} has no probes: gan_lab.evaluate study={rerun} 'probe=[…]' first")
+        pairs.append((member, published, rerun / relative, twin))
+    for member, published, twin_dir, twin in pairs:
+        published |= {"probes": twin["probes"], "probe_time_s": twin.get("probe_time_s")}
+        checkpoint = twin_dir.resolve() / twin.get("probes_from", "checkpoints/last.ckpt")
+        published["probes_from"] = f"{checkpoint} (a rerun, metrics equal)"
+        write_results(member, published)
+    return len(pairs)
+
+
+def training_mismatch(published: dict, twin: dict) -> str | None:
+    """What differs between a published run and its rerun, timings aside; None when they are the same run."""
+    if twin.get("status") != "completed":
+        return f"its status is {twin.get('status')!r}"
+    for key in ("steps", "overrides"):
+        if published.get(key) != twin.get(key):
+            return f"{key} {twin.get(key)!r} where the published run has {published.get(key)!r}"
+    ours, theirs = published.get("metrics", {}), twin.get("metrics", {})
+    for key in sorted(set(ours) | set(theirs)):
+        if not key.endswith("_time_s") and ours.get(key) != theirs.get(key):
+            return f"metrics.{key} = {theirs.get(key)!r} where the published run has {ours.get(key)!r}"
+    return None
 
 
 def members(study: Path) -> list[Path]:
@@ -105,9 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python scripts/publish_study.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("study", type=Path, help="the study directory, e.g. outputs/studies/lr_sweep")
     parser.add_argument("--to", type=Path, default=Path("docs/studies"), help="where studies go (default: docs/studies)")
+    parser.add_argument("--probes-from", type=Path, help="a bit-identical rerun of the study whose probes to add")
     args = parser.parse_args(argv)
     destination = args.to / args.study.resolve().name
     copied = publish(args.study, destination)
+    if args.probes_from:
+        print(f"added the probes of {adopt_probes(destination, args.probes_from)} rerun members")
     from gan_lab.report.build import build_report
 
     contents = build_report([destination], out=destination)

@@ -195,6 +195,45 @@ def test_publishing_a_study_copies_its_results_and_never_its_checkpoints(tmp_pat
     assert {"report.md", "report.csv"} <= files  # the study's report, built where it was published
 
 
+def test_a_published_study_takes_the_probes_of_a_bit_identical_rerun_and_refuses_any_other(tmp_path):
+    fids = {"none": [6.0, 6.2], "on": [4.0, 4.1]}
+    published = write_study(tmp_path / "docs", "tiny_sweep", fids)
+    (published / "study.yaml").write_text("name_keys: [lever, seed]\nmembers: {}\n")
+    rerun = write_study(tmp_path / "outputs", "tiny_sweep", fids)
+    probes = {"d_attack": {"0.0": {"accuracy": 0.75}, "0.00392156862745098": {"accuracy": 0.25}}}
+    for member in rerun.iterdir():
+        results = json.loads((member / "results.json").read_text())
+        results["metrics"]["eval_time_s"] = 9.9  # timings differ from run to run; they are not compared
+        results |= {"probes": probes, "probe_time_s": 20.5, "probes_from": "checkpoints/last.ckpt"}
+        (member / "results.json").write_text(json.dumps(results))
+    changed = rerun / "lever=on,seed=1" / "results.json"
+    original = changed.read_text()
+    changed.write_text(original.replace("4.1", "4.2"))  # this member's training did not reproduce
+
+    def publish_with_probes():
+        return subprocess.run(
+            [sys.executable, str(REPO / "scripts" / "publish_study.py"), str(published), "--to", str(published.parent),
+             "--probes-from", str(rerun)], cwd=REPO, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    before = {path: path.read_text() for path in published.rglob("results.json")}
+    refused = publish_with_probes()
+    assert refused.returncode != 0
+    assert "lever=on,seed=1 is not a rerun of" in refused.stderr and "metrics.fid = 4.2" in refused.stderr
+    assert {path: path.read_text() for path in published.rglob("results.json")} == before  # nothing written
+
+    changed.write_text(original)
+    proc = publish_with_probes()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "added the probes of 4 rerun members" in proc.stdout
+    for member in published.glob("lever=*"):
+        results = json.loads((member / "results.json").read_text())
+        assert results["probes"] == probes and results["probe_time_s"] == 20.5
+        assert results["probes_from"].endswith("last.ckpt (a rerun, metrics equal)") and str(rerun) in results["probes_from"]
+        assert "eval_time_s" not in results["metrics"]  # the published training record is kept as it was
+    assert "d_attack" in (published / "report.md").read_text()
+
+
 def test_publishing_adds_a_stability_number_the_run_predates_from_its_own_scalar_log(tmp_path):
     study = tmp_path / "outputs" / "old_sweep"
     member = study / "seed=0"
