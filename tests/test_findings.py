@@ -123,6 +123,29 @@ def test_a_stability_metric_is_read_from_results_stability(tmp_path):
     assert verdict_line(page, 1).endswith("| supported |")
 
 
+def test_a_probe_metric_at_one_level_is_read_from_results_probes_and_judged_in_its_own_direction(tmp_path):
+    one_grey_level = "0.00392156862745098"
+    write_study(tmp_path / "studies", "attacked", {"none": [6.0, 6.2, 6.1], "on": [6.0, 6.2, 6.1]})
+    for member in (tmp_path / "studies" / "attacked").iterdir():
+        results = json.loads((member / "results.json").read_text())
+        seed = int(member.name[-1])
+        success = (0.8 if "none" in member.name else 0.2) + 0.02 * seed  # the lever: attacks flip fewer decisions
+        results["probes"] = {"d_attack": {"0.0": {"accuracy": 0.8, "success": 0.0},
+                                          one_grey_level: {"accuracy": 0.8 * (1 - success), "success": success}}}  # fmt: skip
+        (member / "results.json").write_text(json.dumps(results))
+    spec = write_spec(tmp_path / "findings.yaml", [
+        claim("attacked", metric=f"probe/d_attack/success@{one_grey_level}"),  # lower is better: success is the attack's
+        claim("attacked", metric=f"probe/d_attack/accuracy@{one_grey_level}"),  # higher is better
+        claim("attacked", metric="probe/d_attack/success@0.5"),  # a level no run probed
+    ])  # fmt: skip
+    page = build_findings(spec, out=tmp_path / "findings.md").read_text()
+    assert verdict_line(page, 1).endswith("| supported |") and verdict_line(page, 2).endswith("| supported |")
+    assert "| lever=on | 3/3 | 0.22 ± 0.02 |" in page and "| lever=none | 3/3 | 0.82 ± 0.02 |" in page
+    difference, low, high = welch_interval([0.8, 0.82, 0.84], [0.2, 0.22, 0.24])
+    assert f"| lever vs none | {-difference:+.4g} | [{-high:+.4g}, {-low:+.4g}] |" in page
+    assert "supported" not in verdict_line(page, 3)
+
+
 def test_the_command_rebuilds_the_page_byte_for_byte(tmp_path):
     write_study(tmp_path / "studies", "clear", {"none": [6.0, 6.2, 6.1], "on": [4.0, 4.1, 3.9]})
     spec = write_spec(tmp_path / "findings.yaml", [claim("clear")])

@@ -73,9 +73,26 @@ WALL_TIME = "wall_time_s"
 
 
 def higher_is_better(metric: str) -> bool:
-    """Whether a larger value of `metric` is better; the floors go the way of their metric. Metrics
-    not listed (losses, FID, KID, KLs) count as lower-is-better."""
+    """Whether a larger value of `metric` is better; the floors go the way of their metric, a probe's
+    metric at a level (`probe/d_attack/success@0.0039…`) the way of the probe's metric. Metrics not
+    listed (losses, FID, KID, KLs) count as lower-is-better."""
+    probed = probe_metric(metric)
+    if probed is not None:
+        return probed[1] in HIGHER_IS_BETTER
     return metric.removesuffix("_floor") in HIGHER_IS_BETTER
+
+
+def probe_metric(metric: str) -> tuple[str, str, float] | None:
+    """(probe, metric, level) of a probe's metric at one level written `probe/<probe>/<metric>@<level>`
+    (the loggers' `probe/<probe>/<metric>` key at results.json's level), else None."""
+    if not metric.startswith("probe/") or metric.count("/") != 2 or "@" not in metric:
+        return None
+    _, probe, rest = metric.split("/")
+    name, _, level = rest.partition("@")
+    try:
+        return probe, name, float(level)
+    except ValueError:
+        return None
 
 
 def default_table_metrics(present: set[str]) -> list[str]:

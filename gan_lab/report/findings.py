@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from gan_lab.report.catalog import FID_RATIO, higher_is_better
+from gan_lab.report.catalog import FID_RATIO, higher_is_better, probe_metric
 from gan_lab.report.errors import ReportError
 from gan_lab.report.grouping import as_level, group_runs, relevant_overrides
 from gan_lab.report.runs import COMPLETED, Run, collect_runs
@@ -87,10 +87,17 @@ class Claim:
 
 def run_value(run: Run, metric: str) -> float | None:
     """A completed run's value of `metric`: an evaluation metric, `fid/floor`, a stability number of
-    results.json (`fid_cv`, …, `collapsed` as 0/1) or `wall_time_s`."""
+    results.json (`fid_cv`, …, `collapsed` as 0/1), `wall_time_s`, or a probe's metric at one level
+    (`probe/d_attack/success@0.00392156862745098`)."""
     if metric == FID_RATIO:
         fid, floor = run.metrics.get("fid"), run.metrics.get("fid_floor")
         return fid / floor if fid is not None and floor else None
+    probed = probe_metric(metric)
+    if probed is not None:
+        probe, name, level = probed
+        at = [values for at, values in run.probes.get(probe, {}).items() if math.isclose(at, level, rel_tol=1e-9, abs_tol=1e-12)]
+        value = at[0].get(name) if at else None
+        return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
     if metric in run.metrics:
         return run.metrics[metric]
     if metric == "wall_time_s":
