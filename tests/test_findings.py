@@ -143,7 +143,8 @@ def test_a_probe_metric_at_one_level_is_read_from_results_probes_and_judged_in_i
     assert "| lever=on | 3/3 | 0.22 ± 0.02 |" in page and "| lever=none | 3/3 | 0.82 ± 0.02 |" in page
     difference, low, high = welch_interval([0.8, 0.82, 0.84], [0.2, 0.22, 0.24])
     assert f"| lever vs none | {-difference:+.4g} | [{-high:+.4g}, {-low:+.4g}] |" in page
-    assert "supported" not in verdict_line(page, 3)
+    # runs that completed without that probe level are not "fewer than 2 seeds": the metric was not measured
+    assert verdict_line(page, 3).endswith("| not measured: 0 of 3 completed seeds a side record `probe/d_attack/success@0.5` |")
 
 
 def test_the_command_rebuilds_the_page_byte_for_byte(tmp_path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gan_lab.report.catalog import higher_is_better
-from gan_lab.report.findings import CAVEAT, DEFAULT_LAUNCH, Claim, Comparison, floor_metric
+from gan_lab.report.findings import CAVEAT, DEFAULT_LAUNCH, Claim, Comparison, floor_metric, values_of
 from gan_lab.report.runs import COMPLETED, Run
 from gan_lab.report.stats import Stat, ordered_counts
 from gan_lab.report.verdict import CONTRADICTED, INCONCLUSIVE, MIN_SEEDS, RULE
@@ -41,7 +41,10 @@ def verdict_text(claim: Claim, comparison: Comparison | None = None) -> str:
     """A verdict with the seed count for "inconclusive" (the fewest completed seeds of a side)."""
     if comparison is None:
         text = claim.verdict
-        if text == INCONCLUSIVE:
+        unmeasured = [unmeasured_text(claim.metric, c) for c in claim.comparisons if c.found]
+        if text == INCONCLUSIVE and unmeasured and all(unmeasured):
+            text = unmeasured[0]
+        elif text == INCONCLUSIVE:
             effects = [c.effect for c in claim.comparisons if c.found and c.effect is not None]
             seeds = min((min(e.n_baseline, e.n_treatment) for e in effects), default=None)
             text = f"inconclusive at {seeds} seeds" if seeds else f"inconclusive (fewer than {MIN_SEEDS} completed seeds a side)"
@@ -51,8 +54,19 @@ def verdict_text(claim: Claim, comparison: Comparison | None = None) -> str:
         return comparison.verdict
     effect = comparison.effect
     if effect is None:
-        return f"inconclusive (fewer than {MIN_SEEDS} completed seeds a side)"
+        return unmeasured_text(claim.metric, comparison) or f"inconclusive (fewer than {MIN_SEEDS} completed seeds a side)"
     return f"inconclusive at {min(effect.n_baseline, effect.n_treatment)} seeds"
+
+
+def unmeasured_text(metric: str, comparison: Comparison) -> str | None:
+    """Why a comparison whose seeds completed has no effect: too few of them record the metric (a probe
+    the study's runs did not run, say); None when they do."""
+    sides = (comparison.baseline_runs, comparison.treatment_runs)
+    completed = [sum(run.status == COMPLETED for run in runs) for runs in sides]
+    recorded = [len(values_of(runs, metric)) for runs in sides]
+    if min(completed) >= MIN_SEEDS and min(recorded) < MIN_SEEDS:
+        return f"not measured: {min(recorded)} of {min(completed)} completed seeds a side record `{metric}`"
+    return None
 
 
 def command(study: str) -> str:
