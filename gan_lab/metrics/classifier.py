@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-ARCHITECTURE_VERSION = 1  # bump when the network or its training changes: invalidates cached classifiers
+ARCHITECTURE_VERSION = 2  # bump when the network or its training changes: invalidates cached classifiers
+# 2 (2026-12-06): trained on one thread, so the network no longer depends on the caller's thread count
 
 
 class DomainClassifier(nn.Module):
@@ -75,9 +77,11 @@ def train_classifier(
 ) -> TrainedClassifier:
     """Train (or load from `cache_dir`) the classifier for this data.
 
-    Deterministic for given data and seed (CPU, fixed generator); the cache key is a hash of the
-    training and held-out tensors, the seed and the training settings, so every run and every
-    sweep member on the same data reuses one network. Written atomically.
+    Deterministic for given data and seed (CPU, fixed generator, one thread: a parallel reduction
+    sums in an order that depends on the thread count, and a run alone and a sweep member must
+    score with the same network); the cache key is a hash of the training and held-out tensors, the
+    seed and the training settings, so every run and every sweep member on the same data reuses one
+    network. Written atomically.
     """
     num_classes = int(max(train_labels.max(), heldout_labels.max())) + 1
     key = _fingerprint(train, train_labels, heldout, heldout_labels, seed=seed, steps=steps, batch_size=batch_size)
@@ -89,7 +93,7 @@ def train_classifier(
         return TrainedClassifier(network.eval(), float(saved["heldout_accuracy"]), path)
 
     generator = torch.Generator().manual_seed(seed)
-    with torch.random.fork_rng(devices=[]), torch.enable_grad():  # callers may be scoring under no_grad
+    with torch.random.fork_rng(devices=[]), torch.enable_grad(), one_thread():  # callers may be scoring under no_grad
         torch.manual_seed(seed)
         network = DomainClassifier(train.shape[1], num_classes)
         optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
@@ -111,6 +115,17 @@ def train_classifier(
     torch.save({"state_dict": network.state_dict(), "heldout_accuracy": accuracy, "num_classes": num_classes}, tmp)
     os.replace(tmp, path)
     return TrainedClassifier(network, accuracy, path)
+
+
+@contextmanager
+def one_thread():
+    """torch on one intra-op thread inside the block; the caller's count is restored after."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 @torch.no_grad()
