@@ -36,7 +36,7 @@ COLUMNS = [
 ]
 
 
-def read_probes(study: Path) -> dict[str, dict[tuple[str, str, float], tuple[float, int]]]:
+def read_probes_csv(study: Path) -> dict[str, dict[tuple[str, str, float], tuple[float, int]]]:
     """{row label: {(probe, metric, probe level): (mean, seeds)}} from a study's probes.csv, the rows
     sorted by configuration, then by sweep level."""
     rows: dict[tuple[str, float], dict] = {}
@@ -73,7 +73,7 @@ def probe_table(studies: list[Path]) -> str:
         "| --- | --- | --- | " + " | ".join("---" for _ in COLUMNS) + " |",
     ]
     for study in studies:
-        for label, cells in read_probes(study).items():
+        for label, cells in read_probes_csv(study).items():
             seeds = max(n for _, n in cells.values())
             values = [cell(cells, *column[1:]) for column in COLUMNS]
             lines.append(f"| {study.name} | {label} | {seeds} | " + " | ".join(values) + " |")
