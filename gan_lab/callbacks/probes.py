@@ -33,6 +33,11 @@ class ModelProbes(Callback):
         self.results: dict[str, dict] = {}
         self.seconds = 0.0
 
+    def on_fit_start(self, trainer: pl.Trainer, pl_module) -> None:
+        """Refuse, before the first step, a probe that could not run on this data when training ends."""
+        for probe in self.probes:
+            probe.check_data(trainer.datamodule)
+
     def on_train_end(self, trainer: pl.Trainer, pl_module) -> None:
         if not self.probes or not trainer.is_global_zero:
             return

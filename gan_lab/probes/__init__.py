@@ -5,6 +5,7 @@ several compose as a list, `probe=[latent_noise,d_attack]`, run at the end of tr
 
 from gan_lab.probes.base import Probe, ProbeTarget, build_probes, level_key, run_probes
 from gan_lab.probes.d_attack import DiscriminatorAttack, attack_discriminator
+from gan_lab.probes.d_overfit import DiscriminatorOverfitting, mann_whitney_auc
 from gan_lab.probes.g_attack import GeneratorAttack
 from gan_lab.probes.latent_dropout import LatentDropout
 from gan_lab.probes.latent_noise import LatentNoise
@@ -19,6 +20,8 @@ __all__ = [
     "run_probes",
     "DiscriminatorAttack",
     "attack_discriminator",
+    "DiscriminatorOverfitting",
+    "mann_whitney_auc",
     "GeneratorAttack",
     "LatentDropout",
     "LatentNoise",

@@ -26,7 +26,9 @@ class ProbeTarget:
     finite difference (Inception quantises its input to 8 bits); `data_corruption`: the corruption
     the training data went through (None: clean data) and `measurement`: AmbientGAN's measurement of
     G's samples before D (None: D saw them raw), each called as (samples, generator), so a probe can
-    show D what it saw in training. Both networks are used in eval mode and are never changed.
+    show D what it saw in training; `train`: real training samples D was trained on (the part of the
+    training split `train_size` kept, clean, in the split's order), None for data drawn afresh every
+    batch. Both networks are used in eval mode and are never changed.
     """
 
     generator: nn.Module
@@ -41,6 +43,7 @@ class ProbeTarget:
     device: torch.device = torch.device("cpu")
     data_corruption: Callable[[Tensor, torch.Generator], Tensor] | None = None
     measurement: Callable[[Tensor, torch.Generator], Tensor] | None = None
+    train: Tensor | None = None
 
 
 class Probe:
@@ -65,6 +68,9 @@ class Probe:
 
     def run(self, target: ProbeTarget) -> dict[float, Metrics]:
         raise NotImplementedError
+
+    def check_data(self, datamodule) -> None:
+        """Raise ValueError, before any training, when this probe cannot run on `datamodule`'s data."""
 
     # ---------------------------------------------------------------- helpers for subclasses
     def rng(self, offset: int = 0, device: torch.device | str = "cpu") -> torch.Generator:
@@ -95,6 +101,18 @@ class Probe:
     def features(self, target: ProbeTarget, samples: Tensor) -> Tensor:
         with torch.no_grad():
             return torch.cat([target.features(chunk) for chunk in samples.split(self.batch_size)])
+
+
+def discriminator_outputs(discriminator: nn.Module, images: Tensor, batch_size: int = 500) -> Tensor:
+    """D's outputs on `images` (one float64 number per image), in batches, without gradients."""
+    with torch.no_grad():
+        return torch.cat([discriminator(chunk).reshape(len(chunk)).double() for chunk in images.split(batch_size)])
+
+
+def midpoint_threshold(real_outputs: Tensor, fake_outputs: Tensor) -> float:
+    """The "real"/"fake" threshold of a critic without a natural one (WGAN, LSGAN, RaGAN): the midpoint
+    of its mean outputs on real and on generated samples."""
+    return 0.5 * (float(real_outputs.mean()) + float(fake_outputs.mean()))
 
 
 def level_key(level: float) -> str:

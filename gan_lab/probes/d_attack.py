@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from gan_lab.probes.base import Metrics, Probe, ProbeTarget
+from gan_lab.probes.base import Metrics, Probe, ProbeTarget, discriminator_outputs, midpoint_threshold
 
 
 class DiscriminatorAttack(Probe):
@@ -105,11 +105,13 @@ def attack_discriminator(
     (lo, hi) the perturbation on D's inputs is ε·(hi − lo) and images are clipped to the range."""
     scale = (sample_range[1] - sample_range[0]) if sample_range is not None else 1.0
     sides = [Side("real", real, 1.0), Side("fake", fake, -1.0)]
+
+    def outputs(images: Tensor) -> Tensor:
+        return discriminator_outputs(discriminator, images, batch_size)
+
     if threshold is None:
-        threshold = 0.5 * (
-            float(_logits(discriminator, real, batch_size).mean()) + float(_logits(discriminator, fake, batch_size).mean())
-        )
-    clean = {side.name: side.sign * (_logits(discriminator, side.images, batch_size) - threshold) > 0 for side in sides}
+        threshold = midpoint_threshold(outputs(real), outputs(fake))
+    clean = {side.name: side.sign * (outputs(side.images) - threshold) > 0 for side in sides}
     broken = {side.name: torch.zeros_like(clean[side.name]) for side in sides}
     results: dict[float, Metrics] = {}
     for eps in sorted(levels):
@@ -126,7 +128,7 @@ def attack_discriminator(
                     adversarial = _pgd(
                         discriminator, side, radius, threshold, sample_range, steps, step_size, batch_size, generator
                     )
-                still = side.sign * (_logits(discriminator, adversarial, batch_size) - threshold) > 0
+                still = side.sign * (outputs(adversarial) - threshold) > 0
                 correct[attack][side.name] = still
                 broken[side.name] |= clean[side.name] & ~still
         for attack, by_side in correct.items():
@@ -146,11 +148,6 @@ def _add_rates(metrics: Metrics, attack: str | None, still_correct: dict[str, Te
         metrics[f"{prefix}accuracy{suffix}"] = float(kept.double().mean())
         flipped = (was & ~kept).sum()
         metrics[f"{prefix}success{suffix}"] = float(flipped / was.sum()) if was.any() else float("nan")
-
-
-def _logits(discriminator: nn.Module, images: Tensor, batch_size: int) -> Tensor:
-    with torch.no_grad():
-        return torch.cat([discriminator(chunk).reshape(len(chunk)).double() for chunk in images.split(batch_size)])
 
 
 def _margin_gradient(discriminator: nn.Module, images: Tensor, sign: float, threshold: float) -> Tensor:

@@ -14,7 +14,8 @@ def probe_target(module, evaluator: Evaluator) -> ProbeTarget:
     """The module's sampling (EMA) generator and D, the evaluator's backbone as features (the identity
     on 2-D points), its metrics as the score and its held-out split as the real data; the run's data
     corruption (from the module's hyperparameters, so a checkpoint carries it) and its AmbientGAN
-    measurement, for the probes that show D what it saw in training."""
+    measurement, for the probes that show D what it saw in training; the first real images of the
+    training part it was trained on, for the probe of D's overfitting."""
     evaluator.setup()
     device = module.device
     corruption = module.hparams.get("corruption")
@@ -43,4 +44,16 @@ def probe_target(module, evaluator: Evaluator) -> ProbeTarget:
         device=device,
         data_corruption=data_corruption if data_corruption is not None and data_corruption.level > 0 else None,
         measurement=None if isinstance(module.measure, nn.Identity) else module.measure,
+        train=training_images(evaluator.datamodule, evaluator.num_samples),
     )
+
+
+def training_images(datamodule, count: int) -> Tensor | None:
+    """The first `count` samples of the training part D was trained on (`train_subset`: a tensor, or a
+    dataset of images read on demand), on the CPU; None for data drawn afresh every batch."""
+    subset = getattr(datamodule, "train_subset", None)
+    if subset is None:
+        return None
+    if isinstance(subset, Tensor):
+        return subset[:count].cpu()
+    return torch.stack([subset[i] for i in range(min(count, len(subset)))])

@@ -46,6 +46,7 @@ PROBE_METRICS = {
     "path_length": ("path_length",),
     "d_attack": ("accuracy", "success"),
     "d_attack_as_trained": ("accuracy", "success"),
+    "d_overfit": ("membership_auc", "r_v"),
     "g_attack": ("worst_feature_change", "worst_to_random"),
 }
 # The level a probe's robustness ratio divides by (default: its smallest level, the unperturbed model).

@@ -160,3 +160,17 @@ def test_cli_refuses_a_count_larger_than_the_split_in_one_line(tmp_path):
     assert proc.returncode == 2
     expected = f"gan_lab: dataset.train_size=5000 is larger than the training split ({N_DIGITS_TRAIN} samples)"
     assert proc.stderr.strip().splitlines()[-1].startswith(expected)
+
+
+def test_the_d_overfit_probe_is_shown_the_training_images_of_the_part(tmp_path):
+    from gan_lab.probes.target import training_images
+
+    tenth = digits(train_size=0.1)
+    assert torch.equal(training_images(tenth, 1000), tenth.train_subset.cpu()) and len(training_images(tenth, 1000)) == 144
+    assert torch.equal(training_images(tenth, 50), tenth.train_subset[:50].cpu())
+    write_random_images(tmp_path / "images", n=10)
+    folder = ImageFolderDataModule(root=str(tmp_path / "images"), num_workers=0, train_size=3, heldout_fraction=0.1)
+    folder.setup("fit")
+    shown = training_images(folder, 1000)
+    assert len(shown) == 3 and rows(shown) == rows(torch.stack([folder.train_subset[i] for i in range(3)]))
+    assert training_images(GaussianMixtureDataModule(), 1000) is None  # fresh draws: nothing to remember

@@ -11,6 +11,7 @@ from torch import nn
 
 from gan_lab.probes import (
     DiscriminatorAttack,
+    DiscriminatorOverfitting,
     GeneratorAttack,
     LatentDropout,
     LatentNoise,
@@ -264,3 +265,75 @@ def test_d_attack_probe_needs_a_discriminator():
     target = linear_target(matrix_with_singular_values([1.0], OUT_DIM, LATENT_DIM))
     with pytest.raises(ValueError, match="needs the discriminator"):
         DiscriminatorAttack().run(target)
+
+
+def pairwise_auc(higher: torch.Tensor, lower: torch.Tensor) -> float:
+    """P(X > Y) + ½ P(X = Y) counted over every pair: the definition, not the rank formula."""
+    greater = (higher[:, None] > lower[None, :]).double().mean()
+    ties = (higher[:, None] == lower[None, :]).double().mean()
+    return float(greater + 0.5 * ties)
+
+
+def overfit_target(critic: nn.Module, train: torch.Tensor, heldout: torch.Tensor, generated_value: float) -> ProbeTarget:
+    """D = `critic`; G gives every latent the same image, all pixels `generated_value`."""
+    pixels = train[0].numel()
+    constant = nn.Sequential(nn.Linear(LATENT_DIM, pixels), nn.Unflatten(1, tuple(train.shape[1:]))).double()
+    with torch.no_grad():
+        constant[0].weight.zero_(), constant[0].bias.fill_(generated_value)
+    return ProbeTarget(
+        generator=constant, discriminator=critic, latent_dim=LATENT_DIM, heldout=heldout,
+        features=lambda x: x.flatten(1), train=train,
+    )  # fmt: skip
+
+
+def test_d_overfit_measures_membership_auc_r_v_and_the_real_fractions_by_their_definitions():
+    """A linear D on 2×2 images whose pixels take 5 grey levels, so D's outputs tie often; the
+    training images are brighter on average than the held-out ones."""
+    rng = torch.Generator().manual_seed(0)
+    train = torch.randint(1, 5, (30, 1, 2, 2), generator=rng).double() / 2 - 1  # grey levels -0.5 … 1
+    heldout = torch.randint(0, 4, (50, 1, 2, 2), generator=rng).double() / 2 - 1  # -1 … 0.5
+    critic = LinearCritic(torch.ones(4, dtype=torch.float64), -2.0)  # D = Σ x₀₁ − 2: τ = 0 splits at 2 of 4 "on"
+    metrics = DiscriminatorOverfitting().run(overfit_target(critic, train, heldout, generated_value=-1.0))[0.0]
+
+    d_train, d_heldout = critic(train).detach(), critic(heldout).detach()
+    d_generated = -2.0  # black images: Σ x₀₁ = 0
+    assert metrics["membership_auc"] == pytest.approx(pairwise_auc(d_train, d_heldout), abs=1e-12)
+    assert (d_train[:, None] == d_heldout[None, :]).any()  # ties were counted
+    expected_r_v = (d_train.mean() - d_heldout.mean()) / (d_train.mean() - d_generated)
+    assert metrics["r_v"] == pytest.approx(float(expected_r_v), abs=1e-12)
+    assert metrics["real_train"] == pytest.approx(float((d_train > 0).double().mean()))
+    assert metrics["real_heldout"] == pytest.approx(float((d_heldout > 0).double().mean()))
+    assert metrics["real_generated"] == 0.0 and metrics["mean_generated"] == d_generated
+    # held-out is capped at its own 50 images, training images at as many as there are
+    assert (metrics["num_train"], metrics["num_heldout"]) == (30.0, 50.0)
+
+
+def test_d_overfit_tells_a_memorising_d_from_one_that_generalises():
+    """D(x) = −distance to the nearest training image remembers every training image (AUC 1, r_v > 0);
+    a linear D that sees only brightness treats training and held-out images from one distribution
+    alike: its AUC is 0.5 within 4 standard errors of the Mann–Whitney statistic under no difference."""
+    rng = torch.Generator().manual_seed(1)
+    n = 400
+    train, heldout = (torch.rand(n, 1, 4, 4, generator=rng, dtype=torch.float64) * 2 - 1 for _ in range(2))
+
+    class NearestTrainingImage(nn.Module):
+        def forward(self, x):
+            return -torch.cdist(x.flatten(1), train.flatten(1)).min(dim=1).values
+
+    memorising = DiscriminatorOverfitting().run(overfit_target(NearestTrainingImage(), train, heldout, -1.0))[0.0]
+    assert memorising["membership_auc"] == 1.0 and memorising["mean_train"] == pytest.approx(0.0, abs=1e-6)
+    assert 0 < memorising["r_v"] < 1  # unseen digits sit between the training set and G's black images
+
+    brightness = LinearCritic(torch.ones(16, dtype=torch.float64), -8.0)
+    generalising = DiscriminatorOverfitting().run(overfit_target(brightness, train, heldout, -1.0))[0.0]
+    standard_error = math.sqrt((n + n + 1) / (12 * n * n))
+    assert generalising["membership_auc"] == pytest.approx(0.5, abs=4 * standard_error)
+
+
+def test_d_overfit_refuses_data_without_a_training_set_by_name():
+    critic = LinearCritic(torch.ones(4, dtype=torch.float64), 0.0)
+    images = torch.zeros(3, 1, 2, 2, dtype=torch.float64)
+    target = overfit_target(critic, images, images, 0.0)
+    target.train = None
+    with pytest.raises(ValueError, match=r"probe=d_overfit .* draws fresh training samples every batch"):
+        DiscriminatorOverfitting().run(target)

@@ -98,6 +98,46 @@ def test_d_attack_as_trained_attacks_d_on_the_corrupted_inputs_it_was_trained_on
     assert probes["d_attack_as_trained"]["0.03"]["accuracy"] <= as_trained["accuracy"]
 
 
+def test_d_overfit_compares_d_on_the_training_images_train_size_kept_with_held_out_ones(tmp_path):
+    """24 training digits, 12 G-steps of batch 8: D's membership AUC is recomputed from the saved
+    checkpoint, over every (training, held-out) pair, on the 24 digits the data module trained on."""
+    import torch
+
+    from gan_lab.datasets.base import train_subset_index
+    from gan_lab.generate import load_module
+    from tests.conftest import compose_config
+
+    overrides = ["dataset.train_size=24", "train.steps=12", "probe=[d_overfit]"]
+    metrics = train(compose_config(overrides, tmp_path))["probes"]["d_overfit"]["0.0"]
+    module = load_module(tmp_path / "checkpoints" / "last.ckpt").eval()
+    datamodule = instantiate_dataset(module.hparams["dataset"])
+    kept = datamodule.train_data[train_subset_index(len(datamodule.train_data), 24, datamodule.split_seed)]
+    heldout = datamodule.heldout_data[: int(metrics["num_heldout"])]
+    with torch.no_grad():
+        d_train, d_heldout = module.discriminator(kept).flatten().double(), module.discriminator(heldout).flatten().double()
+    greater, tied = d_train[:, None] > d_heldout[None, :], d_train[:, None] == d_heldout[None, :]
+    pairs_ordered = greater.double().mean() + 0.5 * tied.double().mean()
+    assert metrics["num_train"] == 24 and metrics["num_heldout"] > 24
+    assert metrics["membership_auc"] == pytest.approx(float(pairs_ordered), abs=1e-6)
+    assert metrics["mean_train"] == pytest.approx(float(d_train.mean()), rel=1e-5)
+
+
+def instantiate_dataset(config):
+    from hydra.utils import instantiate
+
+    datamodule = instantiate(config, batch_size=1, num_batches=1, seed=0)
+    datamodule.setup("validate")
+    return datamodule
+
+
+def test_d_overfit_on_data_drawn_afresh_is_refused_before_training(tmp_path):
+    from tests.conftest import compose_config
+
+    with pytest.raises(ValueError, match=r"probe=d_overfit .* GaussianMixtureDataModule draws fresh training samples"):
+        train(compose_config(["dataset=ring8", "probe=[d_overfit]", "train.steps=10"], tmp_path))
+    assert not (tmp_path / "checkpoints" / "last.ckpt").exists()
+
+
 def test_probes_run_on_a_checkpoint_from_the_command_line(probed_run, tmp_path):
     run_dir, results = probed_run
     out = tmp_path / "probes.json"
@@ -117,4 +157,5 @@ def test_probes_run_on_a_checkpoint_from_the_command_line(probed_run, tmp_path):
         for level, metrics in in_run.items():
             numbers = {key: float(value) for key, value in metrics.items()}  # results.json writes nan as "nan"
             assert {key: float(value) for key, value in written["probes"][name][level].items()} == pytest.approx(
-                numbers, rel=1e-5, nan_ok=True)
+                numbers, rel=1e-5, nan_ok=True
+            )
