@@ -7,8 +7,9 @@
 A row per study and configuration (its sweep level included): D's accuracy under attack (`d_attack`,
 the worst case over FGSM and PGD, real and generated images together) at ε = 0, 1/255 and 2/255;
 the FID with a quarter of the latent missing (`latent_dropout` p = 0.25) and with the latent
-truncated to s = 0.75 (`latent_scale`), each divided by the unperturbed FID; and G's worst-case
-latent change over a random one of the same norm (`g_attack`, ‖δ‖ = 0.5). Every number is the
+truncated to s = 0.75 (`latent_scale`), each divided by the unperturbed FID; G's worst-case
+latent change over a random one of the same norm (`g_attack`, ‖δ‖ = 0.5); and how well D's output
+tells its training images from held-out ones (`d_overfit`'s membership AUC, 0.5 = not at all). Every number is the
 report's mean over seeds; the FID ratios are ratios of those means. A probe or level a study did not
 record is left as "–".
 """
@@ -33,6 +34,7 @@ COLUMNS = [
     ("FID × 25 % latent missing", "latent_dropout", "fid", 0.25, 0.0),
     ("FID × truncation 0.75", "latent_scale", "fid", 0.75, 1.0),
     ("G worst ÷ random (‖δ‖ 0.5)", "g_attack", "worst_to_random", 0.5, None),
+    ("D membership AUC", "d_overfit", "membership_auc", 0.0, None),
 ]
 
 

@@ -35,14 +35,15 @@ def test_each_configuration_is_a_row_with_accuracies_and_fid_ratios_of_the_means
         ("corruption.ambient=False", "corruption.level", 0.4, "latent_scale", "fid", 1.0, 4.0),
         ("corruption.ambient=False", "corruption.level", 0.4, "latent_scale", "fid", 0.75, 7.0),
         ("corruption.ambient=False", "corruption.level", 0.0, "g_attack", "worst_to_random", 0.5, 8.25),
+        ("corruption.ambient=False", "corruption.level", 0.0, "d_overfit", "membership_auc", 0.0, 0.625),
     ])  # fmt: skip
     lines = probe_table.probe_table([study]).splitlines()
     assert len(lines) == 4  # header, rule, one row per configuration and level, the lower level first
     clean = [cell.strip() for cell in lines[2].strip("|").split("|")]
     noisy = [cell.strip() for cell in lines[3].strip("|").split("|")]
-    assert clean == ["noise_sweep", "corruption.ambient=False @ corruption.level=0", "3", "–", "–", "–", "–", "–", "8.25"]
+    assert clean == ["noise_sweep", "corruption.ambient=False @ corruption.level=0", "3", "–", "–", "–", "–", "–", "8.25", "0.62"]
     # 5/4 = 1.25 and 7/4 = 1.75; the 2/255 attack was not recorded
-    assert noisy[1:] == ["corruption.ambient=False @ corruption.level=0.4", "3", "0.75", "0.25", "–", "1.25", "1.75", "–"]
+    assert noisy[1:] == ["corruption.ambient=False @ corruption.level=0.4", "3", "0.75", "0.25", "–", "1.25", "1.75", "–", "–"]
 
 
 def test_the_table_in_docs_probes_md_is_what_the_script_writes_from_docs_studies():
