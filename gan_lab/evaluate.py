@@ -57,7 +57,7 @@ def evaluate_checkpoint(ckpt: str, make_evaluator, device: str = "cpu", probes: 
     samples = torch.cat([module.generate(chunk) for chunk in latents.split(500)])
     metrics |= evaluator.evaluate(samples)
     if probes:
-        metrics["probes"] = run_probes(probes, probe_target(module, evaluator))
+        metrics["probes"] = run_probes(probes, probe_target(module, evaluator, probes))
     return metrics
 
 

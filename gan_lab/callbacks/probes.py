@@ -42,7 +42,7 @@ class ModelProbes(Callback):
         if not self.probes or not trainer.is_global_zero:
             return
         started = time.perf_counter()
-        target = probe_target(pl_module, self._evaluator(trainer, pl_module))
+        target = probe_target(pl_module, self._evaluator(trainer, pl_module), self.probes)
         self.results = run_probes(self.probes, target)
         self.seconds = time.perf_counter() - started
         log.info("probes %s: %.1f s", ", ".join(self.results), self.seconds)

@@ -57,6 +57,7 @@ class Probe:
 
     name: str = "probe"  # its key in the `probe` group (each class names its YAML's; `build_probes` sets it)
     reference_level: float = 0.0
+    uses_training_images: bool = False  # True: `ProbeTarget.train` is filled in for it (read only when needed)
 
     def __init__(self, levels: Sequence[float], num_samples: int | None = None, seed: int = 0, batch_size: int = 500):
         levels = [float(level) for level in levels]

@@ -34,6 +34,7 @@ class DiscriminatorOverfitting(Probe):
     digits) has no training set to remember, and is refused."""
 
     name = "d_overfit"
+    uses_training_images = True
 
     def __init__(self, num_samples: int | None = None, seed: int = 0, batch_size: int = 500):
         super().__init__([0.0], num_samples=num_samples, seed=seed, batch_size=batch_size)

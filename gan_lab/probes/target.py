@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from hydra.utils import instantiate
 from torch import Tensor, nn
 
 from gan_lab.metrics.evaluator import Evaluator
-from gan_lab.probes.base import ProbeTarget
+from gan_lab.probes.base import Probe, ProbeTarget
 
 
-def probe_target(module, evaluator: Evaluator) -> ProbeTarget:
+def probe_target(module, evaluator: Evaluator, probes: Sequence[Probe] = ()) -> ProbeTarget:
     """The module's sampling (EMA) generator and D, the evaluator's backbone as features (the identity
     on 2-D points), its metrics as the score and its held-out split as the real data; the run's data
     corruption (from the module's hyperparameters, so a checkpoint carries it) and its AmbientGAN
-    measurement, for the probes that show D what it saw in training; the first real images of the
-    training part it was trained on, for the probe of D's overfitting."""
+    measurement, for the probes that show D what it saw in training; and, when one of `probes` needs
+    them (`uses_training_images`), the first real images of the training part D was trained on."""
     evaluator.setup()
+    reads_training_images = any(probe.uses_training_images for probe in probes)
     device = module.device
     corruption = module.hparams.get("corruption")
     data_corruption = instantiate(corruption).to(device) if corruption else None
@@ -44,7 +47,7 @@ def probe_target(module, evaluator: Evaluator) -> ProbeTarget:
         device=device,
         data_corruption=data_corruption if data_corruption is not None and data_corruption.level > 0 else None,
         measurement=None if isinstance(module.measure, nn.Identity) else module.measure,
-        train=training_images(evaluator.datamodule, evaluator.num_samples),
+        train=training_images(evaluator.datamodule, evaluator.num_samples) if reads_training_images else None,
     )
 
 

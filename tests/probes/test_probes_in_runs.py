@@ -120,6 +120,16 @@ def test_d_overfit_compares_d_on_the_training_images_train_size_kept_with_held_o
     assert metrics["num_train"] == 24 and metrics["num_heldout"] > 24
     assert metrics["membership_auc"] == pytest.approx(float(pairs_ordered), abs=1e-6)
     assert metrics["mean_train"] == pytest.approx(float(d_train.mean()), rel=1e-5)
+    # probing the checkpoint afterwards, from the command line, reads the same 24 training digits
+    out = tmp_path / "probed.json"
+    proc = run_cli(
+        [f"ckpt={tmp_path / 'checkpoints' / 'last.ckpt'}", "probe=[d_overfit]", f"out={out}",
+         f"paths.cache_dir={FAST[-2].split('=', 1)[1]}", "eval.classifier_steps=50"],
+        cwd=tmp_path, module="gan_lab.evaluate",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    again = json.loads(out.read_text())["probes"]["d_overfit"]["0.0"]
+    assert again["num_train"] == 24 and again["membership_auc"] == pytest.approx(metrics["membership_auc"], abs=1e-6)
 
 
 def instantiate_dataset(config):
