@@ -107,6 +107,21 @@ def test_the_page_gives_each_synthetic_study_its_verdict(tmp_path):
     assert not (tmp_path / "findings" / "claim_06.png").exists()  # nothing to plot for a study not run
 
 
+def test_a_comparison_can_predict_the_other_direction_than_its_claim(tmp_path):
+    """A claim that less data hurts and a lever helps: one comparison expects worse, the other better."""
+    studies = tmp_path / "studies"
+    write_study(studies, "mixed", {"none": [4.0, 4.1, 3.9], "less_data": [6.0, 6.2, 6.1], "on": [3.0, 3.1, 2.9]})
+    comparisons = [
+        {"label": "less data vs none", "expect": "worse", "baseline": {"lever": "none"}, "treatment": {"lever": "less_data"}},
+        {"label": "lever vs none", "baseline": {"lever": "none"}, "treatment": {"lever": "on"}},
+    ]
+    spec = write_spec(tmp_path / "findings.yaml", [{**claim("mixed"), "comparisons": comparisons}])
+    page = build_findings(spec, out=tmp_path / "findings.md").read_text()
+    difference, low, high = welch_interval([2.0, 2.05, 1.95], [3.0, 3.1, 3.05])  # FID/floor, treatment − baseline
+    assert f"| less data vs none (the claim predicts worse) | {difference:+.4g} | [{low:+.4g}, {high:+.4g}] |" in page
+    assert verdict_line(page, 1).endswith("| supported |")  # both comparisons went the predicted way
+
+
 def test_a_stability_metric_is_read_from_results_stability(tmp_path):
     write_study(tmp_path / "studies", "stable", {"none": [6.0, 6.2, 6.1], "on": [4.0, 4.1, 3.9]})
     collapsed = tmp_path / "studies" / "stable" / "lever=on,seed=1" / "results.json"
@@ -163,6 +178,14 @@ def test_the_command_rebuilds_the_page_byte_for_byte(tmp_path):
     [
         ({"colour": "red"}, "claims[0]: unknown keys ['colour']"),
         ({"expect": "faster"}, "claims[0].expect: better or worse"),
+        (
+            {"comparisons": [{"baseline": {"lever": "none"}, "treatment": {"lever": "on"}, "expected": "worse"}]},
+            "claims[0].comparisons[0]: unknown keys ['expected']",
+        ),
+        (
+            {"comparisons": [{"baseline": {"lever": "none"}, "treatment": {"lever": "on"}, "expect": "lower"}]},
+            "claims[0].comparisons[0].expect: better or worse",
+        ),
         ({"comparisons": []}, "claims[0].comparisons: required"),
         (
             {"comparisons": [{"baseline": {"lever": "none"}, "treatment": {"lever": "off"}}]},

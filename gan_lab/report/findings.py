@@ -20,6 +20,7 @@ from gan_lab.report.verdict import INCONCLUSIVE, Effect, claim_verdict, effect_o
 
 DEFAULT_LAUNCH = "hydra/launcher=joblib hydra.launcher.n_jobs=2"
 CLAIM_KEYS = {"number", "claim", "study", "metric", "also", "expect", "comparisons", "show", "discussion"}
+COMPARISON_KEYS = {"label", "study", "baseline", "treatment", "expect"}
 CAVEAT = (
     "Where this contradicts the literature, remember the setting: 8×8 digits upsampled to 32×32, "
     "3 seeds, and CPU-length runs (1,200–1,500 G-steps), far shorter than the papers' trainings."
@@ -32,6 +33,7 @@ class Comparison:
     baseline: dict[str, str]
     treatment: dict[str, str]
     study: str = ""  # the study whose runs both sides come from (the claim's first study unless named)
+    expect_better: bool | None = None  # what this comparison predicts of the treatment (None: the claim's `expect`)
     found: bool = False
     baseline_runs: list[Run] = field(default_factory=list)
     treatment_runs: list[Run] = field(default_factory=list)
@@ -73,10 +75,10 @@ class Claim:
     def found(self) -> bool:
         return any(comparison.found for comparison in self.comparisons)
 
-    @property
-    def claimed_lower(self) -> bool:
-        """Whether the claim predicts the treatment's metric goes down."""
-        return higher_is_better(self.metric) != self.expect_better
+    def claimed_lower(self, comparison: Comparison) -> bool:
+        """Whether the claim predicts that the comparison's treatment lowers the metric."""
+        expect_better = self.expect_better if comparison.expect_better is None else comparison.expect_better
+        return higher_is_better(self.metric) != expect_better
 
     @property
     def verdict(self) -> str:
@@ -187,9 +189,7 @@ def load_spec(path: Path) -> tuple[dict[str, Any], list[Claim]]:
         also = item.get("also") or []
         if not isinstance(also, list) or not all(isinstance(name, str) for name in also):
             raise ReportError(f"{where}.also: a list of metric names (shown beside the metric, without a verdict)")
-        expect = item.get("expect", "better")
-        if expect not in ("better", "worse"):
-            raise ReportError(f"{where}.expect: better or worse (what the claim predicts of the treatment), got {expect!r}")
+        expect = expectation(item.get("expect", "better"), f"{where}.expect")
         comparisons = item.get("comparisons")
         if not isinstance(comparisons, list) or not comparisons:
             raise ReportError(f"{where}.comparisons: required, a non-empty list of {{label, baseline, treatment}}")
@@ -198,7 +198,7 @@ def load_spec(path: Path) -> tuple[dict[str, Any], list[Claim]]:
             text=item["claim"].strip(),
             studies=studies,
             metric=item["metric"],
-            expect_better=expect == "better",
+            expect_better=expect,
             also=list(item.get("also") or []),
             discussion=(item.get("discussion") or "").strip(),
         )
@@ -206,13 +206,17 @@ def load_spec(path: Path) -> tuple[dict[str, Any], list[Claim]]:
             at = f"{where}.comparisons[{index}]"
             if not isinstance(entry, dict) or "baseline" not in entry or "treatment" not in entry:
                 raise ReportError(f"{at}: expected a mapping with `baseline` and `treatment` selections")
+            unknown = sorted(set(entry) - COMPARISON_KEYS)
+            if unknown:
+                raise ReportError(f"{at}: unknown keys {unknown} (allowed: {sorted(COMPARISON_KEYS)})")
             baseline = as_selection(entry["baseline"], f"{at}.baseline")
             treatment = as_selection(entry["treatment"], f"{at}.treatment")
             study = entry.get("study", studies[0])
             if study not in studies:
                 raise ReportError(f"{at}.study: {study!r} is not one of the claim's studies {studies}")
             label = entry.get("label") or f"{selection_label(treatment)} vs {selection_label(baseline)}"
-            claim.comparisons.append(Comparison(str(label), baseline, treatment, study))
+            expect_better = expectation(entry["expect"], f"{at}.expect") if "expect" in entry else None
+            claim.comparisons.append(Comparison(str(label), baseline, treatment, study, expect_better))
         show = item.get("show")
         if show is not None and not isinstance(show, list):
             raise ReportError(f"{where}.show: a list of selections (default: every configuration of the study)")
@@ -221,6 +225,13 @@ def load_spec(path: Path) -> tuple[dict[str, Any], list[Claim]]:
             raise ReportError(f"{where}.number: {claim.number!r} is already another claim's number")
         claims.append(claim)
     return spec, claims
+
+
+def expectation(value: Any, where: str) -> bool:
+    """`expect` as a bool, True for "better": what a claim, or one of its comparisons, predicts of the treatment."""
+    if value not in ("better", "worse"):
+        raise ReportError(f"{where}: better or worse (what the claim predicts of the treatment), got {value!r}")
+    return value == "better"
 
 
 # -------------------------------------------------------------------------------------------- the numbers
@@ -272,7 +283,7 @@ def evaluate_claims(claims: list[Claim], studies_dir: Path) -> None:
             comparison.effect = effect_of(
                 values_of(comparison.baseline_runs, claim.metric),
                 values_of(comparison.treatment_runs, claim.metric),
-                claim.claimed_lower,
+                claim.claimed_lower(comparison),
             )
             comparison.verdict = verdict(comparison.effect)
 

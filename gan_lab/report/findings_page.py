@@ -111,7 +111,10 @@ def claim_section(claim: Claim, figure: str | None) -> list[str]:
             relative = "–" if effect.relative is None else f"{100 * effect.relative:+.1f} %"
             cells = [f"{effect.effect:+.4g}", f"[{effect.low:+.4g}, {effect.high:+.4g}]", relative]
             text = verdict_text(claim, comparison)
-        lines.append(f"| {comparison.label} | " + " | ".join(cells) + f" | {text} |")
+        predicted = ""
+        if comparison.expect_better is not None and comparison.expect_better != claim.expect_better:
+            predicted = f" (the claim predicts {'better' if comparison.expect_better else 'worse'})"
+        lines.append(f"| {comparison.label}{predicted} | " + " | ".join(cells) + f" | {text} |")
     lines.append("")
     if figure:
         lines += [f"![claim {claim.number}]({figure})", ""]
