@@ -113,12 +113,16 @@ def test_every_search_preset_uses_the_optuna_sweeper():
             assert "optuna" in cfg.hydra.sweeper._target_.lower() and preset in cfg.hydra.sweep.dir
 
 
+# presets that test, on fresh seeds, a claim the seeds 0-2 of another study raised (conf/findings.yaml)
+CONFIRMATION_SEEDS = {"d_norm_attack_sweep": "3,4,5"}
+
+
 @pytest.mark.parametrize("preset", SWEEPS)
 def test_presets_sweep_three_seeds_and_their_members_compose(preset, tmp_path):
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=[f"experiment={preset}"], return_hydra_config=True)
         params = cfg.hydra.sweeper.params
-        assert params.seed == "0,1,2"
+        assert params.seed == CONFIRMATION_SEEDS.get(preset, "0,1,2")
         assert cfg.hydra.sweep.dir == f"outputs/studies/{preset}"  # the study (and its W&B group) is named after the preset
         assert cfg.hydra.sweeper._target_.endswith("StudySweeper")  # resumable (tests/test_studies.py)
         first_member = [f"{key}={str(values).split(',')[-1]}" for key, values in params.items()]
