@@ -81,7 +81,9 @@ class DiscriminatorOverfitting(Probe):
 
 def mann_whitney_auc(higher: Tensor, lower: Tensor) -> float:
     """P(X > Y) + ½ P(X = Y) for X from `higher` and Y from `lower`: the Mann–Whitney U statistic over
-    len(higher) × len(lower), from the mid-ranks of the pooled values (Mann & Whitney 1947)."""
+    len(higher) × len(lower), from the mid-ranks of the pooled values (Mann & Whitney 1947). Not
+    torchmetrics' `binary_auroc`, which works in float32: D's float64 outputs closer than float32's
+    resolution would become ties, and the AUC would carry float32 rounding."""
     pooled = torch.cat([higher, lower]).double()
     order = pooled.argsort()
     ranks = torch.empty_like(pooled)

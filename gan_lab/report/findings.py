@@ -33,7 +33,7 @@ class Comparison:
     baseline: dict[str, str]
     treatment: dict[str, str]
     study: str = ""  # the study whose runs both sides come from (the claim's first study unless named)
-    expect_better: bool | None = None  # what this comparison predicts of the treatment (None: the claim's `expect`)
+    expect_better: bool = True  # what this comparison predicts of the treatment: its own `expect`, else the claim's
     found: bool = False
     baseline_runs: list[Run] = field(default_factory=list)
     treatment_runs: list[Run] = field(default_factory=list)
@@ -77,8 +77,7 @@ class Claim:
 
     def claimed_lower(self, comparison: Comparison) -> bool:
         """Whether the claim predicts that the comparison's treatment lowers the metric."""
-        expect_better = self.expect_better if comparison.expect_better is None else comparison.expect_better
-        return higher_is_better(self.metric) != expect_better
+        return higher_is_better(self.metric) != comparison.expect_better
 
     @property
     def verdict(self) -> str:
@@ -215,7 +214,7 @@ def load_spec(path: Path) -> tuple[dict[str, Any], list[Claim]]:
             if study not in studies:
                 raise ReportError(f"{at}.study: {study!r} is not one of the claim's studies {studies}")
             label = entry.get("label") or f"{selection_label(treatment)} vs {selection_label(baseline)}"
-            expect_better = expectation(entry["expect"], f"{at}.expect") if "expect" in entry else None
+            expect_better = expectation(entry["expect"], f"{at}.expect") if "expect" in entry else expect
             claim.comparisons.append(Comparison(str(label), baseline, treatment, study, expect_better))
         show = item.get("show")
         if show is not None and not isinstance(show, list):

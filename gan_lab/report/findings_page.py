@@ -112,7 +112,7 @@ def claim_section(claim: Claim, figure: str | None) -> list[str]:
             cells = [f"{effect.effect:+.4g}", f"[{effect.low:+.4g}, {effect.high:+.4g}]", relative]
             text = verdict_text(claim, comparison)
         predicted = ""
-        if comparison.expect_better is not None and comparison.expect_better != claim.expect_better:
+        if comparison.expect_better != claim.expect_better:
             predicted = f" (the claim predicts {'better' if comparison.expect_better else 'worse'})"
         lines.append(f"| {comparison.label}{predicted} | " + " | ".join(cells) + f" | {text} |")
     lines.append("")
