@@ -16,8 +16,9 @@ value under `stability_as_run` (the collapse flag, for instance, on 2026-12-03).
 
 `--probes-from RERUN` gives a published study the probes of a rerun of it (its checkpoints are never
 published, so probes added later need one): every published member must have a completed twin in
-RERUN, same relative path, same steps and overrides, and every metric equal bit for bit (timings
-aside) — the runs are deterministic on a CPU, so a rerun reproduces the published training exactly.
+RERUN, same relative path, same steps and overrides (the study's own `retry=`, `resume=`, `study=`
+aside), and every metric equal bit for bit (timings aside) — the runs are deterministic on a CPU,
+so a rerun reproduces the published training exactly.
 The twin's `probes` and `probe_time_s` are copied and `probes_from` names the twin; if any member
 has no such twin, nothing is written and the first mismatch is named.
 """
@@ -34,6 +35,7 @@ from pathlib import Path
 from gan_lab.metrics.stability import LOG_COLUMNS, stability_summary
 from gan_lab.report.curves import read_curves
 from gan_lab.results import write_results
+from gan_lab.study.members import identity
 
 STUDY_FILES = ("study.yaml", "multirun.yaml")
 MEMBER_FILES = ("results.json", "csv/metrics.csv")
@@ -92,9 +94,10 @@ def training_mismatch(published: dict, twin: dict) -> str | None:
     """What differs between a published run and its rerun, timings aside; None when they are the same run."""
     if twin.get("status") != "completed":
         return f"its status is {twin.get('status')!r}"
-    for key in ("steps", "overrides"):
-        if published.get(key) != twin.get(key):
-            return f"{key} {twin.get(key)!r} where the published run has {published.get(key)!r}"
+    if published.get("steps") != twin.get("steps"):
+        return f"steps {twin.get('steps')!r} where the published run has {published.get('steps')!r}"
+    if identity(published.get("overrides", [])) != identity(twin.get("overrides", [])):  # retry=failed aside
+        return f"overrides {twin.get('overrides')!r} where the published run has {published.get('overrides')!r}"
     ours, theirs = published.get("metrics", {}), twin.get("metrics", {})
     for key in sorted(set(ours) | set(theirs)):
         if not key.endswith("_time_s") and ours.get(key) != theirs.get(key):

@@ -253,6 +253,8 @@ def test_a_published_study_takes_the_probes_of_a_bit_identical_rerun_and_refuses
         results["metrics"]["eval_time_s"] = 9.9  # timings differ from run to run; they are not compared
         results |= {"probes": probes, "probe_time_s": 20.5, "probes_from": "checkpoints/last.ckpt"}
         (member / "results.json").write_text(json.dumps(results))
+    retried = published / "lever=none,seed=1" / "results.json"  # the study ran this member a second time
+    retried.write_text(retried.read_text().replace('"seed=1"]', '"seed=1", "retry=failed"]'))
     changed = rerun / "lever=on,seed=1" / "results.json"
     original = changed.read_text()
     changed.write_text(original.replace("4.1", "4.2"))  # this member's training did not reproduce
@@ -269,8 +271,13 @@ def test_a_published_study_takes_the_probes_of_a_bit_identical_rerun_and_refuses
     assert "lever=on,seed=1 is not a rerun of" in refused.stderr and "metrics.fid = 4.2" in refused.stderr
     assert {path: path.read_text() for path in published.rglob("results.json")} == before  # nothing written
 
+    changed.write_text(original.replace('"seed=1"]', '"seed=1", "model.width=8"]'))  # trained something else
+    refused = publish_with_probes()
+    assert refused.returncode != 0 and "lever=on,seed=1 is not a rerun of" in refused.stderr
+    assert "model.width=8" in refused.stderr
+
     changed.write_text(original)
-    proc = publish_with_probes()
+    proc = publish_with_probes()  # retry=failed says how the study ran, not what the member trained
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "added the probes of 4 rerun members" in proc.stdout
     for member in published.glob("lever=*"):
