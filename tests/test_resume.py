@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -169,3 +170,31 @@ def test_by_default_a_run_is_checkpointed_num_checkpoints_times_evenly(compose_c
     assert saved == ["g_step=000002.ckpt", "g_step=000004.ckpt", "g_step=000006.ckpt", "g_step=000007.ckpt"]
     last = tmp_path / "run" / "checkpoints" / "last.ckpt"
     assert last.read_bytes() == (tmp_path / "run" / "checkpoints" / "g_step=000007.ckpt").read_bytes()
+
+
+class KilledBetweenWrites(Exception):
+    """Stands in for a SIGKILL that lands after a checkpoint's first file is written."""
+
+
+def test_a_kill_between_a_checkpoints_two_writes_never_leaves_last_ckpt_behind_a_g_step_file(compose_cfg, tmp_path, monkeypatch):
+    # resume reads last.ckpt: were it older than the newest g_step file, a resumed run would repeat
+    # steps it had already saved (the race the SIGKILL tests above once lost)
+    import gan_lab.callbacks.checkpoint as checkpoint
+
+    copies = []
+
+    def copy_then_die_on_the_second_save(source: Path, target: Path) -> None:
+        copies.append(target.name)
+        if len(copies) == 2:
+            raise KilledBetweenWrites
+        shutil.copyfile(source, target)
+
+    monkeypatch.setattr(checkpoint, "atomic_copy", copy_then_die_on_the_second_save)
+    cfg = compose_cfg("log.checkpoint_every=2", "train.steps=8", "eval.enabled=false")
+    with pytest.raises(KilledBetweenWrites):
+        train(cfg)
+    checkpoints = tmp_path / "run" / "checkpoints"
+    last = torch.load(checkpoints / "last.ckpt", map_location="cpu", weights_only=True)
+    saved_steps = [int(p.stem.split("=")[1]) for p in checkpoints.glob("g_step=*.ckpt")]
+    assert last["generator_steps"] == 4  # the interrupted save's state
+    assert saved_steps == [2] and max(saved_steps) <= last["generator_steps"]

@@ -20,7 +20,8 @@ class GeneratorStepCheckpoint(Callback):
     The files are Lightning checkpoints (`trainer.save_checkpoint`: networks, EMA, optimizers,
     loop state). Lightning's ModelCheckpoint counts optimizer steps, of which a GAN makes
     `n_critic + 1` per batch, hence this callback. Each file is written under a temporary name
-    and renamed into place, so a kill during saving never leaves a truncated checkpoint.
+    and renamed into place, so a kill during saving never leaves a truncated checkpoint, and
+    `last.ckpt` is written before the `g_step` file, so it is never older than the newest of them.
     """
 
     def __init__(self, dirpath: str, every: int | None = None, num_checkpoints: int = 10):
@@ -56,10 +57,12 @@ class GeneratorStepCheckpoint(Callback):
     def save(self, trainer: pl.Trainer, step: int) -> None:
         for logger in trainer.loggers:  # scalars up to this step reach the disk before the checkpoint does,
             logger.save()  # so a resumed run's log has no gap
-        periodic = self.dirpath / f"g_step={step:06d}.ckpt"
-        atomic_save_checkpoint(trainer, periodic)  # serialised once, then copied to last.ckpt
+        # last.ckpt first, then its copy under the step's name: a kill between the two writes leaves
+        # last.ckpt newer than every g_step file, never older, so resume never repeats saved steps.
+        last = self.dirpath / "last.ckpt"
+        atomic_save_checkpoint(trainer, last)  # serialised once
         if trainer.is_global_zero:
-            atomic_copy(periodic, self.dirpath / "last.ckpt")
+            atomic_copy(last, self.dirpath / f"g_step={step:06d}.ckpt")
         trainer.strategy.barrier("gan_lab_last_checkpoint")
         self.last_saved_step = step
 
