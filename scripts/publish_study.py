@@ -5,7 +5,8 @@ findings page (python -m gan_lab.report --findings conf/findings.yaml) can be re
     python scripts/publish_study.py docs/studies/lr_sweep               # rejudged in place by today's stability rules
     python scripts/publish_study.py docs/studies/lr_sweep --probes-from outputs/studies/lr_sweep
 
-Copied: the study's ledger (study.yaml, multirun.yaml) and, per member, results.json and csv/metrics.csv.
+Copied: the study's ledger (study.yaml, multirun.yaml; a search's optimization_results.yaml, its best trial)
+and, per member, results.json and csv/metrics.csv.
 Never copied: checkpoints, sample grids, W&B files, logs, and earlier attempts kept in .retried/.
 
 Every member's published `stability` is today's (gan_lab/metrics/stability.py), computed from its own
@@ -37,7 +38,7 @@ from gan_lab.report.curves import read_curves
 from gan_lab.results import write_results
 from gan_lab.study.members import identity
 
-STUDY_FILES = ("study.yaml", "multirun.yaml")
+STUDY_FILES = ("study.yaml", "multirun.yaml", "optimization_results.yaml")
 MEMBER_FILES = ("results.json", "csv/metrics.csv")
 
 

@@ -242,6 +242,17 @@ def test_publishing_a_study_copies_its_results_and_never_its_checkpoints(tmp_pat
     assert {"report.md", "report.csv"} <= files  # the study's report, built where it was published
 
 
+def test_publishing_a_search_keeps_its_best_trial(tmp_path):
+    # an Optuna search (sweeper=optuna) is a multirun whose members are numbered trials; the sweeper
+    # writes the best one to optimization_results.yaml, which the published copy must keep
+    search = write_study(tmp_path / "outputs", "search_lr", {"a": [6.0], "b": [4.0]})
+    (search / "multirun.yaml").write_text("hydra: {}\n")
+    best = "name: optuna\nbest_params:\n  optimizer.lr_g: 0.0009\nbest_value: 4.0\n"
+    (search / "optimization_results.yaml").write_text(best)
+    publish_study(search, tmp_path / "docs")
+    assert (tmp_path / "docs" / "search_lr" / "optimization_results.yaml").read_text() == best
+
+
 def test_a_published_study_takes_the_probes_of_a_bit_identical_rerun_and_refuses_any_other(tmp_path):
     fids = {"none": [6.0, 6.2], "on": [4.0, 4.1]}
     published = write_study(tmp_path / "docs", "tiny_sweep", fids)
