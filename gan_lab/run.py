@@ -4,7 +4,6 @@ and leave results.json in the run directory."""
 from __future__ import annotations
 
 import logging
-import math
 import os
 import signal
 import sys
@@ -29,6 +28,7 @@ from gan_lab.divergence import TrainingDiverged
 from gan_lab.errors import exit_on_user_error, user_error_message
 from gan_lab.loggers.wandb import define_g_step_axis, publish_outcome
 from gan_lab.module import GANModule
+from gan_lab.objective import FAILED_TRIAL_OBJECTIVE, objective
 from gan_lab.results import scalar_metrics, write_results
 from gan_lab.resume import CHECKPOINT, checkpoint_summary, read_scalar_log, restore_scalar_log
 from gan_lab.settings import check_settings, cpu_threads
@@ -38,9 +38,6 @@ from gan_lab.settings import check_settings, cpu_threads
 log = logging.getLogger(__name__)
 
 DIVERGED_EXIT_CODE = 3  # a single run that diverged (its results.json says so) exits with this
-# What a search (sweeper=optuna) is told of a trial that diverged, failed or left no final
-# FID: far worse than any FID, so the search moves away from it and goes on.
-FAILED_TRIAL_OBJECTIVE = 1.0e6
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 TORCH_DEFAULT_THREADS = torch.get_num_threads()
@@ -221,16 +218,6 @@ def _finish_wandb() -> None:
 
         if wandb.run is not None:
             wandb.finish()
-
-
-def objective(results: dict[str, Any]) -> float:
-    """A run's value for a search, lower is better: its final FID (the mode KL on 2-D data), or
-    FAILED_TRIAL_OBJECTIVE when it did not complete or has no finite one."""
-    metrics = results.get("metrics") or {}
-    value = next((metrics[name] for name in ("fid", "mode_kl") if name in metrics), None)
-    if results.get("status") != "completed" or not isinstance(value, float) or not math.isfinite(value):
-        return FAILED_TRIAL_OBJECTIVE
-    return value
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")

@@ -46,8 +46,8 @@ def publish(study: Path, destination: Path) -> list[Path]:
     """Copy the small files of `study` to `destination` (replacing an earlier copy); return what was copied.
     A study already at `destination` (docs/studies/NAME itself) is rejudged in place: nothing is copied
     or removed, and each member's stability numbers are recomputed."""
-    if not (study / "study.yaml").is_file() and not (study / "multirun.yaml").is_file():
-        raise SystemExit(f"publish_study: {study} is not a study directory (no study.yaml or multirun.yaml)")
+    if not any((study / name).is_file() for name in STUDY_FILES):  # Optuna's sweeper writes no multirun.yaml
+        raise SystemExit(f"publish_study: {study} is not a study directory (no {', '.join(STUDY_FILES)})")
     if destination.resolve() == study.resolve():
         for member in members(study):
             refresh_stability(member)

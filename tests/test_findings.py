@@ -245,8 +245,8 @@ def test_publishing_a_study_copies_its_results_and_never_its_checkpoints(tmp_pat
 def test_publishing_a_search_keeps_its_best_trial(tmp_path):
     # an Optuna search (sweeper=optuna) is a multirun whose members are numbered trials; the sweeper
     # writes the best one to optimization_results.yaml, which the published copy must keep
+    # (and no multirun.yaml, unlike Hydra's basic sweeper)
     search = write_study(tmp_path / "outputs", "search_lr", {"a": [6.0], "b": [4.0]})
-    (search / "multirun.yaml").write_text("hydra: {}\n")
     best = "name: optuna\nbest_params:\n  optimizer.lr_g: 0.0009\nbest_value: 4.0\n"
     (search / "optimization_results.yaml").write_text(best)
     publish_study(search, tmp_path / "docs")

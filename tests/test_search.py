@@ -4,10 +4,11 @@ trial scores FAILED_TRIAL_OBJECTIVE and the search goes on, and the best trial i
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import yaml
 
-from gan_lab.run import FAILED_TRIAL_OBJECTIVE, objective
+from gan_lab.objective import FAILED_TRIAL_OBJECTIVE, objective
 from tests.conftest import FAST, REPO, run_cli
 
 
@@ -22,6 +23,18 @@ def test_a_search_survives_diverging_trials_and_writes_its_best_trial(tmp_path):
     assert best["best_value"] == min(trial["metrics"]["fid"] for trial in completed)
     assert best["best_params"]["optimizer.lr_d"] == 0.0002
     assert "Best parameters" in proc.stdout + proc.stderr
+
+    # the report ranks the trials by what each returned, best first and diverged last, under the
+    # best parameters the sweeper wrote down, and maps them
+    report = run_cli([str(tmp_path)], cwd=REPO, module="gan_lab.report")
+    assert report.returncode == 0, report.stderr[-3000:]
+    lines = (tmp_path / "report.md").read_text().splitlines()
+    ranked = [line.split(" | ") for line in lines[lines.index("## Search") :] if line.startswith("| ") and line[2].isdigit()]
+    by_fid = sorted(trials, key=lambda trial: trial["metrics"]["fid"] if trial["status"] == "completed" else float("inf"))
+    assert [row[1] for row in ranked] == [Path(trial["run_dir"]).name for trial in by_fid]
+    assert float(ranked[0][3]) == best["best_params"]["optimizer.lr_d"]
+    assert ranked[-1][4] == "failed (scored 1e6)" and ranked[-1][-1] == "diverged |"
+    assert (tmp_path / "search_trials.png").stat().st_size > 10_000
 
 
 def test_the_objective_is_the_final_fid_and_a_run_without_one_scores_the_failed_value():

@@ -9,17 +9,19 @@ from gan_lab.report.catalog import CURVE_COLUMNS, CURVE_EVAL_COLUMNS, default_ta
 from gan_lab.report.contents import Contents
 from gan_lab.report.curves import find_metrics_csv, mean_curve, read_curves
 from gan_lab.report.errors import ReportError
-from gan_lab.report.grouping import group_runs
+from gan_lab.report.grouping import NO_LEVEL, group_runs
 from gan_lab.report.plots import (
     plot_metric_bars,
     plot_metric_vs_level,
     plot_probe_curves,
     plot_robustness,
+    plot_search,
     plot_training_curves,
 )
 from gan_lab.report.probes import probe_curves, probe_metrics, probes_present
 from gan_lab.report.robustness import robustness_table
 from gan_lab.report.runs import MULTIRUN_FILE, Run, collect_runs
+from gan_lab.report.search import SEARCH_FILE, find_search
 from gan_lab.report.stability import stability_rows
 from gan_lab.report.stats import summarise
 from gan_lab.report.tables import write_csv, write_markdown, write_probes_csv, write_stability_csv
@@ -29,10 +31,10 @@ REPORT_MD, REPORT_CSV, PROBES_CSV, STABILITY_CSV = "report.md", "report.csv", "p
 
 
 def default_out(dirs: list[str | Path]) -> Path:
-    """The first DIR when it is a multirun or study directory (the report lands beside its members;
-    a study's small outputs copied elsewhere keep their study.yaml), else ./report."""
+    """The first DIR when it is a multirun, study or search directory (the report lands beside its
+    members; a study's small outputs copied elsewhere keep their study.yaml), else ./report."""
     first = Path(dirs[0])
-    return first if (first / MULTIRUN_FILE).is_file() or (first / LEDGER_FILE).is_file() else Path("report")
+    return first if any((first / name).is_file() for name in (MULTIRUN_FILE, LEDGER_FILE, SEARCH_FILE)) else Path("report")
 
 
 def build_report(
@@ -55,12 +57,15 @@ def build_report(
         raise ReportError(f"--out {out}: exists and is not a directory")
     out.mkdir(parents=True, exist_ok=True)
 
+    search = find_search([Path(d) for d in dirs], runs)
+    if search is not None and level is None:
+        level = NO_LEVEL  # a search's trials are points in a plane, not levels of one override
     grouping = group_runs(runs, level=level, ignore=tuple(ignore))
     present = metrics_present(runs)
     table_metrics = choose_metrics(metrics, present)
     csv_metrics = ordered_metrics(present)
     cells = summarise(grouping, csv_metrics)
-    contents = Contents(out, [Path(d) for d in dirs], runs, grouping, cells, table_metrics, csv_metrics)
+    contents = Contents(out, [Path(d) for d in dirs], runs, grouping, cells, table_metrics, csv_metrics, search=search)
 
     if grouping.level_key:
         for metric in metrics or [primary_metric(present)]:
@@ -128,6 +133,8 @@ def draw_figures(contents: Contents, out: Path) -> None:
         if results:
             contents.robustness_figures[metric] = plot_robustness(results, level_key, out / f"robustness_{slug(metric)}.png")
     contents.figures["Training curves"] = training_curve_figures(contents, out)
+    if contents.search is not None and contents.search.trials:
+        contents.search_figure = plot_search(contents.search, out / "search_trials.png")
     for (probe, metric), curves in contents.probe_curves.items():
         if curves:
             path = out / f"probe_{slug(probe)}_{slug(metric)}.png"

@@ -9,6 +9,7 @@ from gan_lab.report.grouping import Grouping
 from gan_lab.report.probes import ProbeCurve
 from gan_lab.report.robustness import Robustness
 from gan_lab.report.runs import Run
+from gan_lab.report.search import Search
 from gan_lab.report.stability import StabilityRow
 from gan_lab.report.stats import Cell
 
@@ -29,6 +30,8 @@ class Contents:
     probe_curves: dict[tuple[str, str], list[ProbeCurve]] = field(default_factory=dict)  # (probe, metric) → ranked curves
     probe_figures: dict[tuple[str, str], Path] = field(default_factory=dict)
     stability: list[StabilityRow] = field(default_factory=list)  # ranked, most stable first
+    search: Search | None = None  # when a source is an Optuna search: its trials ranked
+    search_figure: Path | None = None
 
     def row_label(self, cell: Cell) -> str:
         """A report row's name: its configuration, and the swept level when there is one."""
@@ -41,4 +44,5 @@ class Contents:
             [path for paths in self.figures.values() for path in paths]
             + list(self.robustness_figures.values())
             + list(self.probe_figures.values())
+            + ([self.search_figure] if self.search_figure else [])
         )

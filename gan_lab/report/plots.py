@@ -1,5 +1,5 @@
 """The report's PNG figures (matplotlib, Agg backend): metrics against the swept level, training
-curves, and the robustness ranking. Runs that did not complete are marked, never silently dropped."""
+curves, the robustness ranking, and a search's trials. Runs that did not complete are marked, never silently dropped."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
+from gan_lab.objective import FAILED_TRIAL_OBJECTIVE  # noqa: E402
 from gan_lab.report.catalog import higher_is_better  # noqa: E402
 from gan_lab.report.curves import Curve  # noqa: E402
 from gan_lab.report.probes import ProbeCurve  # noqa: E402
 from gan_lab.report.robustness import Robustness  # noqa: E402
+from gan_lab.report.search import Search  # noqa: E402
 from gan_lab.report.stats import DDOF, Cell  # noqa: E402
 
 COLORS = plt.get_cmap("tab10").colors
@@ -205,4 +207,59 @@ def plot_probe_curves(curves: list[ProbeCurve], label_of, path: Path) -> Path:
     ax.set_title(f"probe {probe}: {metric}, mean ± std (ddof={DDOF}) over completed seeds", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")
+    return save(fig, path)
+
+
+def plot_search(search: Search, path: Path) -> Path:
+    """The trials of a search over its first two parameters (or one parameter against the objective),
+    each coloured by its objective and labelled with its trial number; failed trials as ✕, the best
+    trial starred. An axis whose values are positive and span a factor of 10 or more is logarithmic."""
+    from matplotlib.colors import LogNorm, Normalize
+
+    keys = search.parameters[:2]
+    trials = [trial for trial in search.trials if all(key in trial.params for key in keys)]
+    scored = [trial for trial in trials if trial.objective != FAILED_TRIAL_OBJECTIVE]
+    failed = [trial for trial in trials if trial.objective == FAILED_TRIAL_OBJECTIVE]
+
+    def position(trial) -> tuple[float, float]:
+        return (trial.params[keys[0]], trial.params[keys[1]] if len(keys) > 1 else trial.objective)
+
+    def logarithmic(values: list[float]) -> bool:
+        return bool(values) and min(values) > 0 and max(values) >= 10 * min(values)
+
+    fig, ax = plt.subplots(figsize=(6.4, 5.2))
+    values = [trial.objective for trial in scored]
+    norm = (LogNorm if logarithmic(values) else Normalize)(min(values), max(values)) if values else None
+    if scored:
+        xs, ys = zip(*map(position, scored))
+        points = ax.scatter(xs, ys, c=values, cmap="viridis", norm=norm, s=60, edgecolors="black", linewidths=0.5)
+        fig.colorbar(points, ax=ax, label="objective (lower is better)")
+    if failed:
+        xs, ys = zip(*map(position, failed))
+        ax.scatter(xs, ys, marker="x", color="black", s=60, label="failed (scored 1e6)")
+    for trial in trials:
+        ax.annotate(trial.number, position(trial), textcoords="offset points", xytext=(5, 4), fontsize=7)
+    best = next(iter(scored), None)
+    if best is not None:
+        ax.scatter(
+            *position(best),
+            marker="*",
+            s=320,
+            facecolors="none",
+            edgecolors="red",
+            linewidths=1.5,
+            label=f"best: trial {best.number}",
+        )
+    xs_all = [position(trial)[0] for trial in trials]
+    ys_all = [position(trial)[1] for trial in (trials if len(keys) > 1 else scored)]
+    ax.set_xscale("log" if logarithmic(xs_all) else "linear")
+    ax.set_yscale("log" if logarithmic(ys_all) else "linear")
+    ax.set_xlabel(keys[0])
+    ax.set_ylabel(keys[1] if len(keys) > 1 else "objective")
+    ax.set_title(
+        f"{len(trials)} trials of the search"
+        + (f" (first two of {len(search.parameters)} parameters)" if len(search.parameters) > 2 else "")
+    )
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
     return save(fig, path)

@@ -11,6 +11,7 @@ from pathlib import Path
 from gan_lab.report.catalog import FID_RATIO, STABILITY_METRICS, WALL_TIME, higher_is_better
 from gan_lab.report.contents import Contents
 from gan_lab.report.runs import COMPLETED, MISSING, UNREADABLE, Run
+from gan_lab.report.search import search_section
 from gan_lab.report.stats import DDOF, Cell, Stat, ordered_counts
 
 COUNT_COLUMNS = ("completed", "diverged", "failed", "interrupted", "running", "missing")
@@ -301,8 +302,13 @@ def write_markdown(contents: Contents, path: Path) -> Path:
     if grouping.level_key:
         levels = sorted({level for c in grouping.configurations for level in c.levels})
         lines.append(f"Swept level: `{grouping.level_key}` ({', '.join(f'{level:g}' for level in levels)}).")
+    elif contents.search is not None:
+        lines.append("No swept level: the trials of a search are points in the space of its parameters (below).")
     else:
         lines.append("No swept level: no numeric override takes two or more values (or `--level none`).")
+    if contents.search is not None:
+        figure = figure_lines([contents.search_figure], out)[0] if contents.search_figure else None
+        lines += ["", "## Search", ""] + search_section(contents.search, figure)
     lines += [
         "",
         f"Means and standard deviations (sample std, ddof={DDOF}) are over the **completed** seeds of each "
