@@ -12,7 +12,8 @@ class DiscriminatorAttack(Probe):
     """Adversarial inputs to D: FGSM (Goodfellow et al. 2015) and PGD (Madry et al. 2018, Eq. 2.1:
     `steps` signed-gradient steps of `step_size` × ε — by default 2.5/steps, the rule of the
     `robustness` library of Madry's group (Engstrom et al. 2019) — from a uniform random start in the
-    L∞ ball, each projected back onto it and onto the image range) against D, for radii ε in
+    L∞ ball, each projected back onto it and onto the image range, widened to take in an input pixel
+    that lies outside it) against D, for radii ε in
     `levels`, measured on the [0, 1] image scale (8/255 = eight grey levels; on D's [-1, 1] inputs
     the ball is twice as wide; on 2-D points, in the data's own units). Held-out real images are
     pushed toward "fake", generated images toward "real".
@@ -158,15 +159,22 @@ def _margin_gradient(discriminator: nn.Module, images: Tensor, sign: float, thre
     return gradient
 
 
-def _clip(images: Tensor, sample_range: tuple[float, float] | None) -> Tensor:
-    return images.clamp(*sample_range) if sample_range is not None else images
+def _clip(images: Tensor, sample_range: tuple[float, float] | None, unperturbed: Tensor) -> Tensor:
+    """Onto the image range, widened per pixel to take in the unperturbed image: a pixel outside the
+    range (Gaussian noise, which training leaves unclamped) may move up to ε back toward it but
+    no further out, and is never clipped into the range, a change far larger than ε. For images
+    inside the range this is the plain clamp."""
+    if sample_range is None:
+        return images
+    low, high = sample_range
+    return torch.maximum(torch.minimum(images, unperturbed.clamp(min=high)), unperturbed.clamp(max=low))
 
 
 def _fgsm(discriminator, side: Side, radius: float, threshold: float, sample_range, batch_size: int) -> Tensor:
     out = []
     for chunk in side.images.split(batch_size):
         gradient = _margin_gradient(discriminator, chunk, side.sign, threshold)
-        out.append(_clip(chunk - radius * gradient.sign(), sample_range).detach())
+        out.append(_clip(chunk - radius * gradient.sign(), sample_range, chunk).detach())
     return torch.cat(out)
 
 
@@ -184,10 +192,10 @@ def _pgd(
     out = []
     for chunk in side.images.split(batch_size):
         noise = torch.rand(chunk.shape, generator=generator, dtype=torch.float64).to(chunk.device, chunk.dtype)
-        adversarial = _clip(chunk + radius * (2 * noise - 1), sample_range)
+        adversarial = _clip(chunk + radius * (2 * noise - 1), sample_range, chunk)
         for _ in range(steps):
             gradient = _margin_gradient(discriminator, adversarial, side.sign, threshold)
             adversarial = adversarial - step_size * radius * gradient.sign()
-            adversarial = _clip(chunk + (adversarial - chunk).clamp(-radius, radius), sample_range).detach()
+            adversarial = _clip(chunk + (adversarial - chunk).clamp(-radius, radius), sample_range, chunk).detach()
         out.append(adversarial)
     return torch.cat(out)

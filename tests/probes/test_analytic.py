@@ -256,6 +256,24 @@ def test_d_attack_as_trained_shows_d_the_corrupted_held_out_images_and_the_measu
     assert DiscriminatorAttack(levels=[0.0], inputs="as_trained").run(target) == {0.0: as_trained}  # seeded
 
 
+def test_an_input_outside_the_image_range_is_perturbed_by_eps_never_clipped_into_the_range():
+    """D(x) = mean(x₀₁) − 1.1 on images whose every pixel is at x₀₁ = 1.25, above white: the unclamped
+    Gaussian noise of a noisy training set puts pixels there. D calls them real; an L∞ attack of
+    radius ε lowers D by exactly ε, so it flips them only once ε > 0.15. Clipping them to white
+    (D = −0.1) would flip every one at any ε > 0."""
+    pixels = 16
+    critic = LinearCritic(torch.full((pixels,), 1 / pixels, dtype=torch.float64), -1.1)
+    real = torch.full((50, pixels), 2 * 1.25 - 1, dtype=torch.float64)
+    fake = torch.full((50, pixels), -1.0, dtype=torch.float64)  # black: D = −1.1, "fake" at every ε here
+    levels = [0.0, 1 / 255, 8 / 255, 0.14, 0.16]
+    results = attack_discriminator(critic, real, fake, levels, threshold=0.0, generator=torch.Generator().manual_seed(0))
+    for eps in levels:
+        expected_real = 1.0 if eps < 0.15 else 0.0  # mean(x₀₁) = 1.25 − ε against the threshold 1.1
+        for attack in ("fgsm", "pgd"):
+            assert results[eps][f"{attack}_accuracy_real"] == expected_real, (eps, attack)
+        assert results[eps]["accuracy_fake"] == 1.0
+
+
 def test_d_attack_inputs_other_than_clean_or_as_trained_are_refused_by_name():
     with pytest.raises(ValueError, match=r"probe\.d_attack\.inputs must be one of clean, as_trained, got 'noisy'"):
         DiscriminatorAttack(inputs="noisy")
