@@ -43,3 +43,23 @@ def test_the_objective_is_the_final_fid_and_a_run_without_one_scores_the_failed_
     assert objective({"status": "diverged", "metrics": {"fid": 7.5}}) == FAILED_TRIAL_OBJECTIVE
     assert objective({"status": "completed", "metrics": {"fid": "nan"}}) == FAILED_TRIAL_OBJECTIVE
     assert objective({"status": "failed"}) == FAILED_TRIAL_OBJECTIVE
+
+
+def test_a_search_over_a_choice_ranks_its_trials_and_maps_only_the_numeric_parameter(tmp_path):
+    # loss=choice(hinge,ns) next to a numeric lr: the report shows the choice by name, and the map
+    # plots the one numeric parameter against the objective
+    from gan_lab.report.build import build_report
+
+    trials = {"0": ("hinge", 3e-4, 7.0), "1": ("ns", 1e-4, 5.5), "2": ("ns", 3e-3, 9.25)}
+    for number, (loss, lr, fid) in trials.items():
+        (tmp_path / number).mkdir()
+        overrides = [f"loss={loss}", f"optimizer.lr_d={lr}"]
+        results = {"status": "completed", "overrides": overrides, "metrics": {"fid": fid, "fid_floor": 2.0}}
+        (tmp_path / number / "results.json").write_text(json.dumps(results))
+    best = {"name": "optuna", "best_params": {"loss": "ns", "optimizer.lr_d": 1e-4}, "best_value": 5.5}
+    (tmp_path / "optimization_results.yaml").write_text(yaml.safe_dump(best))
+    contents = build_report([tmp_path])
+    ranked = [(trial.number, trial.params["loss"]) for trial in contents.search.trials]
+    assert ranked == [("1", "ns"), ("0", "hinge"), ("2", "ns")]
+    assert "| 1 | 1 | ns | 0.0001 | 5.5 | 2.75 |" in (tmp_path / "report.md").read_text()
+    assert contents.search_figure == tmp_path / "search_trials.png" and contents.search_figure.is_file()

@@ -133,8 +133,10 @@ def draw_figures(contents: Contents, out: Path) -> None:
         if results:
             contents.robustness_figures[metric] = plot_robustness(results, level_key, out / f"robustness_{slug(metric)}.png")
     contents.figures["Training curves"] = training_curve_figures(contents, out)
-    if contents.search is not None and contents.search.trials:
+    if contents.search is not None:
         contents.search_figure = plot_search(contents.search, out / "search_trials.png")
+        if contents.search_figure is None:
+            contents.notes.append("no map of the search: no searched parameter is a number in every trial, or no trial scored")
     for (probe, metric), curves in contents.probe_curves.items():
         if curves:
             path = out / f"probe_{slug(probe)}_{slug(metric)}.png"

@@ -210,16 +210,21 @@ def plot_probe_curves(curves: list[ProbeCurve], label_of, path: Path) -> Path:
     return save(fig, path)
 
 
-def plot_search(search: Search, path: Path) -> Path:
-    """The trials of a search over its first two parameters (or one parameter against the objective),
-    each coloured by its objective and labelled with its trial number; failed trials as ✕, the best
-    trial starred. An axis whose values are positive and span a factor of 10 or more is logarithmic."""
+def plot_search(search: Search, path: Path) -> Path | None:
+    """The trials of a search over its first two numeric parameters (or one against the objective),
+    each coloured by its objective and labelled with its trial number; failed trials as ✕ on the
+    parameter plane (left out of a plot against the objective), the best trial starred. An axis whose
+    values are positive and span a factor of 10 or more is logarithmic. None when there is nothing to place."""
     from matplotlib.colors import LogNorm, Normalize
 
-    keys = search.parameters[:2]
-    trials = [trial for trial in search.trials if all(key in trial.params for key in keys)]
-    scored = [trial for trial in trials if trial.objective != FAILED_TRIAL_OBJECTIVE]
-    failed = [trial for trial in trials if trial.objective == FAILED_TRIAL_OBJECTIVE]
+    keys = search.numeric_parameters[:2]
+    if not keys:
+        return None
+    scored = [trial for trial in search.trials if trial.objective != FAILED_TRIAL_OBJECTIVE]
+    failed = [trial for trial in search.trials if trial.objective == FAILED_TRIAL_OBJECTIVE and len(keys) > 1]
+    trials = scored + failed
+    if not trials:
+        return None
 
     def position(trial) -> tuple[float, float]:
         return (trial.params[keys[0]], trial.params[keys[1]] if len(keys) > 1 else trial.objective)
@@ -251,14 +256,14 @@ def plot_search(search: Search, path: Path) -> Path:
             label=f"best: trial {best.number}",
         )
     xs_all = [position(trial)[0] for trial in trials]
-    ys_all = [position(trial)[1] for trial in (trials if len(keys) > 1 else scored)]
+    ys_all = [position(trial)[1] for trial in trials]
     ax.set_xscale("log" if logarithmic(xs_all) else "linear")
     ax.set_yscale("log" if logarithmic(ys_all) else "linear")
     ax.set_xlabel(keys[0])
     ax.set_ylabel(keys[1] if len(keys) > 1 else "objective")
     ax.set_title(
         f"{len(trials)} trials of the search"
-        + (f" (first two of {len(search.parameters)} parameters)" if len(search.parameters) > 2 else "")
+        + (f" (over {len(keys)} of {len(search.parameters)} parameters)" if len(keys) < len(search.parameters) else "")
     )
     ax.legend(loc="best", fontsize=8)
     ax.grid(True, which="both", alpha=0.3)

@@ -22,7 +22,7 @@ SEARCH_FILE = "optimization_results.yaml"  # hydra-optuna-sweeper's record of th
 @dataclass
 class Trial:
     number: str  # the trial's directory name: Hydra's job number
-    params: dict[str, float]  # the searched parameters' values in this trial
+    params: dict[str, float | str]  # the searched parameters' values in this trial (str: a choice)
     objective: float
     run: Run
 
@@ -30,13 +30,26 @@ class Trial:
 @dataclass
 class Search:
     source: Path
-    best_params: dict[str, float]
+    best_params: dict[str, float | str]
     best_value: float
     trials: list[Trial]  # best first
 
     @property
     def parameters(self) -> list[str]:
         return list(self.best_params)
+
+    @property
+    def numeric_parameters(self) -> list[str]:
+        """The parameters every trial gave a number (interval() or a choice of numbers): the map's axes."""
+        return [key for key in self.parameters if all(isinstance(trial.params.get(key), float) for trial in self.trials)]
+
+
+def parameter_value(text: object) -> float | str:
+    """A searched parameter's value: a number, or the name of a choice (`loss=choice(hinge,ns)`)."""
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return str(text)
 
 
 def find_search(sources: list[Path], runs: list[Run]) -> Search | None:
@@ -50,7 +63,7 @@ def find_search(sources: list[Path], runs: list[Run]) -> Search | None:
     source = found[0]
     try:
         result = yaml.safe_load((source / SEARCH_FILE).read_text())
-        best_params = {str(key): float(value) for key, value in result["best_params"].items()}
+        best_params = {str(key): parameter_value(value) for key, value in result["best_params"].items()}
         best_value = float(result["best_value"])
     except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as err:
         raise ReportError(f"{source / SEARCH_FILE}: not an Optuna sweeper result (best_params, best_value): {err}") from err
@@ -59,17 +72,22 @@ def find_search(sources: list[Path], runs: list[Run]) -> Search | None:
         if not run.path.resolve().is_relative_to(source.resolve()):
             continue
         given = dict(item.split("=", 1) for item in run.overrides if "=" in item)
-        params = {key: float(given[key]) for key in best_params if key in given}
+        params = {key: parameter_value(given[key]) for key in best_params if key in given}
         value = objective({"status": run.status, "metrics": run.metrics})
         trials.append(Trial(run.path.name, params, value, run))
-    trials.sort(key=lambda trial: (trial.objective, int(trial.number) if trial.number.isdigit() else trial.number))
+    trials.sort(key=lambda trial: (trial.objective, trial_order(trial.number)))
     return Search(source, best_params, best_value, trials)
+
+
+def trial_order(number: str) -> tuple[int, str]:
+    """Ties in the objective go in trial order: numbered directories by number, then any others by name."""
+    return (int(number), "") if number.isdigit() else (1 << 62, number)
 
 
 def search_section(search: Search, figure: str | None) -> list[str]:
     """report.md's lines on the search: the best trial, the ranked trials, the map."""
     name = "the final FID" if any("fid" in trial.run.metrics for trial in search.trials) else "the final mode KL"
-    best = ", ".join(f"`{key}={value:.3g}`" for key, value in search.best_params.items())
+    best = ", ".join(f"`{key}={shown(value)}`" for key, value in search.best_params.items())
     lines = [
         f"A search over {', '.join(f'`{key}`' for key in search.parameters)}: {len(search.trials)} trials, "
         f"each minimising {name} of one seed. Best ({SEARCH_FILE}): {best}, objective {search.best_value:.4g}.",
@@ -81,13 +99,18 @@ def search_section(search: Search, figure: str | None) -> list[str]:
         "|---" * (len(search.parameters) + 6) + "|",
     ]
     for rank, trial in enumerate(search.trials, start=1):
-        values = [f"{trial.params[key]:.3g}" if key in trial.params else "–" for key in search.parameters]
+        values = [shown(trial.params[key]) if key in trial.params else "–" for key in search.parameters]
         metrics = trial.run.metrics
-        shown = "failed (scored 1e6)" if trial.objective == FAILED_TRIAL_OBJECTIVE else f"{trial.objective:.4g}"
+        score = "failed (scored 1e6)" if trial.objective == FAILED_TRIAL_OBJECTIVE else f"{trial.objective:.4g}"
         ratio = f"{metrics['fid'] / metrics['fid_floor']:.2f}" if metrics.get("fid_floor") and "fid" in metrics else "–"
         classes = f"{metrics['classes_covered']:g}" if "classes_covered" in metrics else "–"
         status = trial.run.status + (", collapsed" if trial.run.stability.get("collapsed") else "")
-        lines.append(f"| {rank} | {trial.number} | " + " | ".join(values) + f" | {shown} | {ratio} | {classes} | {status} |")
+        lines.append(f"| {rank} | {trial.number} | " + " | ".join(values) + f" | {score} | {ratio} | {classes} | {status} |")
     if figure:
         lines += ["", figure]
     return lines
+
+
+def shown(value: float | str) -> str:
+    """A parameter's value for report.md: three significant digits, or a choice's name."""
+    return f"{value:.3g}" if isinstance(value, float) else value
