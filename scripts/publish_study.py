@@ -35,10 +35,12 @@ from pathlib import Path
 
 from gan_lab.metrics.stability import LOG_COLUMNS, stability_summary
 from gan_lab.report.curves import read_curves
+from gan_lab.report.runs import MULTIRUN_FILE
+from gan_lab.report.search import SEARCH_FILE
 from gan_lab.results import write_results
-from gan_lab.study.members import identity
+from gan_lab.study.members import LEDGER_FILE, identity
 
-STUDY_FILES = ("study.yaml", "multirun.yaml", "optimization_results.yaml")
+STUDY_FILES = (LEDGER_FILE, MULTIRUN_FILE, SEARCH_FILE)
 MEMBER_FILES = ("results.json", "csv/metrics.csv")
 
 

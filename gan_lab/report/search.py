@@ -14,6 +14,7 @@ import yaml
 
 from gan_lab.objective import FAILED_TRIAL_OBJECTIVE, objective
 from gan_lab.report.errors import ReportError
+from gan_lab.report.grouping import split_override
 from gan_lab.report.runs import Run
 
 SEARCH_FILE = "optimization_results.yaml"  # hydra-optuna-sweeper's record of the best trial
@@ -71,7 +72,7 @@ def find_search(sources: list[Path], runs: list[Run]) -> Search | None:
     for run in runs:
         if not run.path.resolve().is_relative_to(source.resolve()):
             continue
-        given = dict(item.split("=", 1) for item in run.overrides if "=" in item)
+        given = dict(map(split_override, run.overrides))
         params = {key: parameter_value(given[key]) for key in best_params if key in given}
         value = objective({"status": run.status, "metrics": run.metrics})
         trials.append(Trial(run.path.name, params, value, run))
@@ -79,9 +80,9 @@ def find_search(sources: list[Path], runs: list[Run]) -> Search | None:
     return Search(source, best_params, best_value, trials)
 
 
-def trial_order(number: str) -> tuple[int, str]:
+def trial_order(number: str) -> tuple[bool, int, str]:
     """Ties in the objective go in trial order: numbered directories by number, then any others by name."""
-    return (int(number), "") if number.isdigit() else (1 << 62, number)
+    return (not number.isdigit(), int(number) if number.isdigit() else 0, number)
 
 
 def search_section(search: Search, figure: str | None) -> list[str]:
