@@ -143,8 +143,8 @@ def run_study(cfg: DictConfig) -> None:
     probes = configured_probes(cfg)
 
     def report(outcome: MemberOutcome) -> None:
-        print(f"{'probed' if outcome.probed else 'skipped'}  {outcome.member}{'' if outcome.probed else ': ' + outcome.reason}",
-              flush=True)
+        detail = f" ({', '.join(outcome.probes)})" if outcome.probed else f": {outcome.reason}"
+        print(f"{'probed' if outcome.probed else 'skipped'}  {outcome.member}{detail}", flush=True)
 
     outcomes = probe_study(cfg.study, probes, evaluate_checkpoint, cfg.device, bool(cfg.get("force")), report)
     probed = sum(outcome.probed for outcome in outcomes)

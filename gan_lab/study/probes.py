@@ -6,8 +6,9 @@ left them) and runs the probes with the member's own evaluation settings (its `.
 backbone, sample count, cache), so the numbers are those the run would have recorded with the probe
 on (up to float32 round-off: tests/probes/test_probes_in_runs.py). They are written into the
 member's `results.json` (`probes`, `probe_time_s`, and `probes_from` naming the checkpoint), where
-`gan_lab.report` reads them. A member that already has probes is left alone (`force=true` probes
-it again); members that did not complete are listed, not probed.
+`gan_lab.report` reads them. A member runs only the named probes its results.json does not hold yet,
+and keeps the ones it has, so adding a probe to a probed study costs that probe alone (`force=true`
+runs every named probe again); members that did not complete are listed, not probed.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class MemberOutcome:
     member: str
     probed: bool
     reason: str = ""
+    probes: tuple[str, ...] = ()
 
 
 def study_members(study: Path) -> list[Path]:
@@ -69,16 +71,20 @@ def _probe_member(member: Path, study: Path, probes, evaluate_checkpoint, device
     results = json.loads((member / RESULTS_FILE).read_text())
     if results.get("status") != "completed":
         return MemberOutcome(name, False, f"status {results.get('status')!r}, not completed")
-    if results.get("probes") and not force:
-        return MemberOutcome(name, False, "already probed (force=true probes it again)")
+    held = results.get("probes") or {}
+    todo = list(probes) if force else [probe for probe in probes if probe.name not in held]
+    if not todo:
+        return MemberOutcome(name, False, "already has these probes (force=true probes it again)")
     for needed in (CHECKPOINT, MEMBER_CONFIG):
         if not (member / needed).is_file():
             return MemberOutcome(name, False, f"no {needed}")
     member_config = OmegaConf.load(member / MEMBER_CONFIG)
     make_evaluator = instantiate(member_config.eval.evaluator)
     started = time.perf_counter()
-    metrics = evaluate_checkpoint(str(member / CHECKPOINT), make_evaluator, device, probes)
-    results |= {"probes": metrics["probes"], "probe_time_s": round(time.perf_counter() - started, 2),
-                "probes_from": str(CHECKPOINT)}
+    metrics = evaluate_checkpoint(str(member / CHECKPOINT), make_evaluator, device, todo)
+    elapsed = time.perf_counter() - started
+    # probe_time_s: the seconds spent on the probes results.json now holds (kept earlier ones count)
+    earlier = results.get("probe_time_s", 0.0) if set(held) - set(metrics["probes"]) else 0.0
+    results |= {"probes": held | metrics["probes"], "probe_time_s": round(earlier + elapsed, 2), "probes_from": str(CHECKPOINT)}
     write_results(member, results)
-    return MemberOutcome(name, True)
+    return MemberOutcome(name, True, probes=tuple(probe.name for probe in todo))

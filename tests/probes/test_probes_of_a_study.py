@@ -34,8 +34,8 @@ def test_a_member_without_probes_gets_the_numbers_its_run_would_have_recorded(pr
 
     proc = run_cli([f"study={study}", *NOISE], cwd=cwd, module="gan_lab.evaluate")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "probed  seed=0" in proc.stdout
-    assert "skipped  seed=1: already probed" in proc.stdout and "1 of 2 members probed (latent_noise)" in proc.stdout
+    assert "probed  seed=0 (latent_noise)" in proc.stdout
+    assert "skipped  seed=1: already has these probes" in proc.stdout and "1 of 2 members probed (latent_noise)" in proc.stdout
     after = json.loads(member.read_text())
     assert {key: after[key] for key in without} == without  # nothing else in results.json changed
     assert after["probes_from"] == "checkpoints/last.ckpt" and after["probe_time_s"] > 0
@@ -44,6 +44,32 @@ def test_a_member_without_probes_gets_the_numbers_its_run_would_have_recorded(pr
     assert list(got) == list(expected) == ["0.0", "0.5"]
     for level in expected:  # the same EMA generator, evaluator and probe seed: float32 round-off apart
         assert got[level] == pytest.approx(expected[level], rel=1e-5, nan_ok=True)
+
+
+SCALE = ["probe.latent_scale.levels=[0.5,1]", "probe.latent_scale.num_samples=40"]
+
+
+def test_a_probe_added_to_a_probed_study_runs_alone_and_keeps_the_probes_a_member_has(probed_study):
+    cwd, study = probed_study
+    member = study / "seed=1" / "results.json"
+    before = json.loads(member.read_text())
+    try:
+        proc = run_cli(
+            [f"study={study}", "probe=[latent_noise,latent_scale]", *NOISE[1:], *SCALE], cwd=cwd, module="gan_lab.evaluate"
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert "probed  seed=1 (latent_scale)" in proc.stdout  # latent_noise is not run again
+        after = json.loads(member.read_text())
+    finally:
+        member.write_text(json.dumps(before))
+    assert list(after["probes"]) == ["latent_noise", "latent_scale"]
+    assert after["probes"]["latent_noise"] == before["probes"]["latent_noise"]  # kept as it was, bit for bit
+    assert list(after["probes"]["latent_scale"]) == ["0.5", "1.0"]
+    # s = 1 is the unchanged latent: the same G(z) as latent_noise at sigma 0, so the same FID
+    assert float(after["probes"]["latent_scale"]["1.0"]["fid"]) == pytest.approx(
+        float(before["probes"]["latent_noise"]["0.0"]["fid"]), rel=1e-5
+    )
+    assert after["probe_time_s"] > before["probe_time_s"]  # both probes' seconds
 
 
 def test_members_that_did_not_complete_are_listed_and_not_probed(probed_study):
