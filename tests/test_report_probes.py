@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from gan_lab.report import build_report
+from gan_lab.report.plots import probe_figure
 from tests.test_report import write_run
 
 # (configuration, seed) → d_attack accuracy at ε = 0, 4/255, 8/255; path length; FID CV; collapse step
@@ -60,6 +61,20 @@ def test_probe_curves_are_means_and_stds_over_seeds_ranked_by_their_auc(report):
     values = [(v + (1 - a / 0.7)) / 2 for v, a in zip(values, (0.7, 0.6, 0.5))]  # and seed 1
     assert not success["regularizer=spectral_norm"].relative
     assert success["regularizer=spectral_norm"].auc == pytest.approx(np.trapezoid(values, levels) / (levels[-1] - levels[0]))
+
+
+def test_a_probe_measured_at_one_level_is_drawn_row_under_row_not_stacked_at_one_x(report):
+    curves = report.probe_curves[("path_length", "path_length")]
+    fig = probe_figure(curves, lambda cell: cell.configuration.label)
+    ax = fig.axes[0]
+    labels = [tick.get_text() for tick in ax.get_yticklabels()]
+    assert labels == [curve.cell.configuration.label for curve in curves]
+    by_label = {"regularizer=none": [40.0, 50.0], "regularizer=spectral_norm": [20.0, 30.0]}
+    for row, (label, container) in enumerate(zip(labels, ax.containers)):
+        x, y = container.lines[0].get_data()
+        assert (float(x[0]), float(y[0])) == (pytest.approx(np.mean(by_label[label])), row)
+    assert ax.get_xlabel() == "path_length" and "level 0.0001" in ax.get_title()
+    assert (report.out / "probe_path_length_path_length.png").is_file()
 
 
 def test_stability_is_ranked_and_collapsed_runs_are_flagged_with_their_step(report):

@@ -194,8 +194,27 @@ def plot_robustness(results: list[Robustness], level_key: str, path: Path) -> Pa
 
 def plot_probe_curves(curves: list[ProbeCurve], label_of, path: Path) -> Path:
     """A probe metric against the probe's level: a line per report row with mean ± std error bars over
-    completed seeds; the legend lists the rows in ranking order."""
+    completed seeds; the legend lists the rows in ranking order. A probe measured at one level only
+    (d_overfit) has no curve: its rows are drawn one under another instead (`probe_figure`)."""
+    return save(probe_figure(curves, label_of), path)
+
+
+def probe_figure(curves: list[ProbeCurve], label_of):
     probe, metric = curves[0].probe, curves[0].metric
+    title = f"probe {probe}: {metric}, mean ± std (ddof={DDOF}) over completed seeds"
+    levels = sorted({level for curve in curves for level in curve.stats})
+    if len(levels) == 1:
+        fig, ax = plt.subplots(figsize=(7.5, 0.8 + max(2.4, 0.36 * len(curves))))
+        for row, curve in enumerate(curves):
+            stat = curve.stats[levels[0]]
+            if stat.mean is not None:
+                ax.errorbar(stat.mean, row, xerr=stat.std or 0.0, fmt="o", capsize=3, color=COLORS[row % len(COLORS)])
+        ax.set_yticks(range(len(curves)), [label_of(curve.cell) for curve in curves], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel(metric)
+        ax.set_title(f"{title}, at {probe} level {levels[0]:g}", fontsize=10)
+        ax.grid(alpha=0.3, axis="x")
+        return fig
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     for index, curve in enumerate(curves):
         levels = sorted(curve.stats)
@@ -204,10 +223,10 @@ def plot_probe_curves(curves: list[ProbeCurve], label_of, path: Path) -> Path:
         ax.errorbar(levels, means, yerr=stds, fmt="o-", capsize=3, color=COLORS[index % len(COLORS)], label=label_of(curve.cell))
     ax.set_xlabel(f"{probe} level")
     ax.set_ylabel(metric)
-    ax.set_title(f"probe {probe}: {metric}, mean ± std (ddof={DDOF}) over completed seeds", fontsize=10)
+    ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")
-    return save(fig, path)
+    return fig
 
 
 def plot_search(search: Search, path: Path) -> Path | None:
