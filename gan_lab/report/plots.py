@@ -195,11 +195,12 @@ def plot_robustness(results: list[Robustness], level_key: str, path: Path) -> Pa
 def plot_probe_curves(curves: list[ProbeCurve], label_of, path: Path) -> Path:
     """A probe metric against the probe's level: a line per report row with mean ± std error bars over
     completed seeds; the legend lists the rows in ranking order. A probe measured at one level only
-    (d_overfit) has no curve: its rows are drawn one under another instead (`probe_figure`)."""
+    (d_overfit, path_length) has no curve: its rows are drawn one under another instead."""
     return save(probe_figure(curves, label_of), path)
 
 
 def probe_figure(curves: list[ProbeCurve], label_of):
+    """The figure plot_probe_curves saves: curves against the level, or at a single level one row per curve."""
     probe, metric = curves[0].probe, curves[0].metric
     title = f"probe {probe}: {metric}, mean ± std (ddof={DDOF}) over completed seeds"
     levels = sorted({level for curve in curves for level in curve.stats})
