@@ -118,6 +118,11 @@ MODEL_DATA = {
 }
 
 
+def significant(value: float, digits: int = 4) -> float:
+    """`value` to `digits` significant figures: a loaded machine's 0.79 GFLOP/s keeps as many as a quiet one's 80.1."""
+    return float(f"{value:.{digits}g}")
+
+
 def compose_cfg(model: str, loss: str, batch: int | None, device: str, args):
     data_overrides, _ = MODEL_DATA[model]
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
@@ -342,14 +347,14 @@ def main() -> None:
                 row = {
                     "model": model, "loss": loss, "batch": batch, "n_critic": cfg.train.n_critic, "device": str(device),
                     "precision": str(cfg.trainer.precision), "channels_last": args.channels_last, "compile": args.compile,
-                    "ms_per_step": {name: round(value, 2) for name, value in ms.items()},
+                    "ms_per_step": {name: round(value, 3) for name, value in ms.items()},  # as blocks_ms
                     "images_per_s": round(images / ms["gan_lab"] * 1000, 1),
                     "ratio_vs_dataloader": round(ratio["dataloader"], 3),
                     "ratio_vs_plain": round(ratio["plain"], 3),
-                    "gflop_per_step": round(flop / 1e9, 4),
-                    "achieved_gflops": round(achieved, 2),
+                    "gflop_per_step": significant(flop / 1e9),
+                    "achieved_gflops": significant(achieved),
                     "peak_gflops": round(peak, 1),
-                    "fraction_of_peak": round(achieved / peak, 4),
+                    "fraction_of_peak": significant(achieved / peak),
                     "peak_memory_mib": round(peak_memory_mib(device), 1),
                     "blocks_ms": {name: [round(t * 1000, 3) for t in times] for name, times in blocks.items()},
                 }
