@@ -114,7 +114,7 @@ def test_every_search_preset_uses_the_optuna_sweeper():
 
 
 # presets that test, on fresh seeds, a claim the seeds 0-2 of another study raised (conf/findings.yaml)
-CONFIRMATION_SEEDS = {"d_norm_attack_sweep": "3,4,5", "d_memory_sweep": "3,4,5"}
+CONFIRMATION_SEEDS = {"d_norm_attack_sweep": "3,4,5", "d_memory_sweep": "3,4,5", "augmentation_memory_sweep": "3,4,5"}
 
 
 @pytest.mark.parametrize("preset", SWEEPS)
