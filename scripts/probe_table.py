@@ -6,6 +6,9 @@
 
 A row per study and configuration (its sweep level included): D's accuracy under attack (`d_attack`,
 the worst case over FGSM and PGD, real and generated images together) at ε = 0, 1/255 and 2/255;
+the fraction of D's correct decisions flipped at 2/255 when it is shown the inputs it was trained on
+(`d_attack_as_trained`: held-out images through the run's corruption, G's samples through
+AmbientGAN's measurement when the run had one);
 the FID with a quarter of the latent missing (`latent_dropout` p = 0.25) and with the latent
 truncated to s = 0.75 (`latent_scale`), each divided by the unperturbed FID; G's worst-case
 latent change over a random one of the same norm (`g_attack`, ‖δ‖ = 0.5); and how well D's output
@@ -31,6 +34,7 @@ COLUMNS = [
     ("D acc. ε=0", "d_attack", "accuracy", 0.0, None),
     ("D acc. 1/255", "d_attack", "accuracy", 1 / 255, None),
     ("D acc. 2/255", "d_attack", "accuracy", 2 / 255, None),
+    ("flipped 2/255, as trained", "d_attack_as_trained", "success", 2 / 255, None),
     ("FID × 25 % latent missing", "latent_dropout", "fid", 0.25, 0.0),
     ("FID × truncation 0.75", "latent_scale", "fid", 0.75, 1.0),
     ("G worst ÷ random (‖δ‖ 0.5)", "g_attack", "worst_to_random", 0.5, None),

@@ -30,6 +30,7 @@ def test_each_configuration_is_a_row_with_accuracies_and_fid_ratios_of_the_means
     study = write_study(tmp_path / "noise_sweep", [
         ("corruption.ambient=False", "corruption.level", 0.4, "d_attack", "accuracy", 0.0, 0.75),
         ("corruption.ambient=False", "corruption.level", 0.4, "d_attack", "accuracy", 1 / 255, 0.25),
+        ("corruption.ambient=False", "corruption.level", 0.4, "d_attack_as_trained", "success", 2 / 255, 0.1),
         ("corruption.ambient=False", "corruption.level", 0.4, "latent_dropout", "fid", 0.0, 4.0),
         ("corruption.ambient=False", "corruption.level", 0.4, "latent_dropout", "fid", 0.25, 5.0),
         ("corruption.ambient=False", "corruption.level", 0.4, "latent_scale", "fid", 1.0, 4.0),
@@ -41,9 +42,11 @@ def test_each_configuration_is_a_row_with_accuracies_and_fid_ratios_of_the_means
     assert len(lines) == 4  # header, rule, one row per configuration and level, the lower level first
     clean = [cell.strip() for cell in lines[2].strip("|").split("|")]
     noisy = [cell.strip() for cell in lines[3].strip("|").split("|")]
-    assert clean == ["noise_sweep", "corruption.ambient=False @ corruption.level=0", "3", "–", "–", "–", "–", "–", "8.25", "0.62"]
-    # 5/4 = 1.25 and 7/4 = 1.75; the 2/255 attack was not recorded
-    assert noisy[1:] == ["corruption.ambient=False @ corruption.level=0.4", "3", "0.75", "0.25", "–", "1.25", "1.75", "–", "–"]
+    assert clean[:3] == ["noise_sweep", "corruption.ambient=False @ corruption.level=0", "3"]
+    assert clean[3:] == ["–", "–", "–", "–", "–", "–", "8.25", "0.62"]
+    # 5/4 = 1.25 and 7/4 = 1.75; the clean 2/255 attack was not recorded, the as-trained one was (0.1 flipped)
+    assert noisy[1:3] == ["corruption.ambient=False @ corruption.level=0.4", "3"]
+    assert noisy[3:] == ["0.75", "0.25", "–", "0.10", "1.25", "1.75", "–", "–"]
 
 
 def test_the_table_in_docs_probes_md_is_what_the_script_writes_from_docs_studies():
