@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from tests.conftest import REPO
 
@@ -130,3 +131,42 @@ def test_the_cpu_options_bench_runs_each_variant_as_a_whole_process_against_eage
     assert eager["process_wall_s"] > eager["training_wall_s"] > 0  # the process's start-up is counted too
     assert foreach["ratio_vs_eager"] == pytest.approx(foreach["process_wall_s"] / eager["process_wall_s"], abs=1e-3)
     assert "÷ eager" in proc.stdout
+
+
+def gpu_check(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "gpu_check.py"), "--out", str(out), *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    return proc, json.loads((out / "summary.json").read_text())
+
+
+def test_gpu_check_runs_its_stages_in_order_and_brings_back_only_small_result_files(tmp_path):
+    proc, summary = gpu_check(tmp_path, "--device", "cpu", "--quick", "--only", "environment", "bench")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert [(s["name"], s["status"], s["exit_code"]) for s in summary["stages"]] == [("environment", "passed", 0),
+                                                                                     ("bench", "passed", 0)]
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["bench.json", "environment.json", "gpu_check.log", "summary.json"]
+    environment = json.loads((out / "environment.json").read_text())
+    assert environment["torch"] == torch.__version__ and environment["packages"]["hydra"][0].isdigit()
+    rows = json.loads((out / "bench.json").read_text())
+    assert [(r["model"], r["loss"], r["device"]) for r in rows] == [("dcgan", "ns", "cpu")]
+    log = (out / "gpu_check.log").read_text()
+    assert log.index("===== environment:") < log.index("===== bench:")  # every stage's output, in order
+
+
+def test_gpu_check_skips_a_stage_its_budget_cannot_hold_and_says_why(tmp_path):
+    proc, summary = gpu_check(tmp_path, "--device", "cpu", "--quick", "--budget-s", "20", "--only", "environment", "tests")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    environment, tests = summary["stages"]
+    assert environment["status"] == "passed"
+    assert tests["status"] == "skipped" and "the stage needs 30" in tests["reason"]
+
+
+def test_gpu_check_records_a_failed_stage_and_exits_non_zero_naming_it(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("the failure here is asking for CUDA on a machine without it")
+    proc, summary = gpu_check(tmp_path, "--device", "cuda", "--only", "bench")
+    (bench,) = summary["stages"]
+    assert bench["status"] == "failed" and bench["exit_code"] != 0
+    assert proc.returncode != 0 and "bench did not pass" in proc.stderr
