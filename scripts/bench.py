@@ -10,7 +10,8 @@ then one G step and the EMA update of G. Three loops run the same networks (buil
 configs), the same loss objects, batch and seed:
 
 - gan_lab: `GANModule` driven by Lightning's `Trainer`, with the default job's per-step logging
-  (a CSV logger, `log.every` steps) — what a user runs, minus sample grids, checkpoints and evaluation;
+  (a CSV logger, `log.every` steps; `--log-every 1000000` times the step without it) — what a user
+  runs, minus sample grids, checkpoints and evaluation;
 - (a) dataloader: the loop typical GAN repositories write, fed by a `torch.utils.data.DataLoader`
   over an in-memory `TensorDataset` (shuffle, pinned memory on a GPU, `.to(device)` per batch),
   in fp32, eager, NCHW;
@@ -131,6 +132,7 @@ def compose_cfg(model: str, loss: str, batch: int | None, device: str, args):
                      f"train.channels_last={args.channels_last}", f"train.compile.enabled={args.compile}",
                      f"train.compile.backend={args.compile_backend}"]
         overrides += [f"train.batch_size={batch}"] if batch is not None else []
+        overrides += [f"log.every={args.log_every}"] if args.log_every is not None else []
         return compose("config", overrides=overrides)
 
 
@@ -313,6 +315,8 @@ def main() -> None:
     parser.add_argument("--channels-last", default="auto", choices=["auto", "true", "false"],
                         help="gan_lab's train.channels_last, also used by loop (b); auto = on CUDA and the CPU")
     parser.add_argument("--compile", action="store_true", help="torch.compile G and D in gan_lab and loop (b)")
+    parser.add_argument("--log-every", type=int, default=None,
+                        help="gan_lab's log.every (default: the config's, 10); a large value times the step without logging")
     parser.add_argument("--compile-backend", default="inductor")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
@@ -347,6 +351,7 @@ def main() -> None:
                 row = {
                     "model": model, "loss": loss, "batch": batch, "n_critic": cfg.train.n_critic, "device": str(device),
                     "precision": str(cfg.trainer.precision), "channels_last": args.channels_last, "compile": args.compile,
+                    "log_every": cfg.log.every,
                     "ms_per_step": {name: round(value, 3) for name, value in ms.items()},  # as blocks_ms
                     "images_per_s": round(images / ms["gan_lab"] * 1000, 1),
                     "ratio_vs_dataloader": round(ratio["dataloader"], 3),

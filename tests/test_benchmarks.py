@@ -45,10 +45,10 @@ def test_bench_writes_one_row_per_configuration_with_the_three_loops_and_their_r
 
 def test_bench_times_the_mlp_on_2d_points_with_its_own_tuning_and_reports_the_distance_to_peak(tmp_path):
     out = tmp_path / "bench.json"
-    proc = run_script("bench.py", *TINY, "--models", "mlp", "--json", str(out))
+    proc = run_script("bench.py", *TINY, "--models", "mlp", "--log-every", "7", "--json", str(out))
     rows = json.loads(out.read_text())
-    configurations = [(r["model"], r["loss"], r["batch"], r["n_critic"]) for r in rows]
-    assert configurations == [("mlp", "ns", 256, 1), ("mlp", "wgan_gp", 256, 2)]  # ring8's batch; n_critic 2 with WGAN-GP
+    configurations = [(r["model"], r["loss"], r["batch"], r["n_critic"], r["log_every"]) for r in rows]
+    assert configurations == [("mlp", "ns", 256, 1, 7), ("mlp", "wgan_gp", 256, 2, 7)]  # ring8's batch; n_critic 2 with WGAN-GP
     for row in rows:
         assert row["gflop_per_step"] > 0 and row["peak_gflops"] > 0
         assert row["achieved_gflops"] == pytest.approx(row["gflop_per_step"] / (row["ms_per_step"]["gan_lab"] / 1000), rel=2e-3)
