@@ -368,8 +368,8 @@ def main() -> None:
                       f"{row['images_per_s']:>9.0f}  {row['ratio_vs_dataloader']:>6.3f} {row['ratio_vs_plain']:>6.3f}  "
                       f"{row['gflop_per_step']:>10.3f} {achieved:>8.1f} {row['fraction_of_peak']:>7.1%}  "
                       f"{row['peak_memory_mib']:>8.1f}", flush=True)
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
+                if args.json:  # after every row: a run stopped at its time limit keeps the rows it measured
+                    args.json.write_text(json.dumps(rows, indent=2))
 
 
 if __name__ == "__main__":

@@ -147,8 +147,8 @@ def main() -> None:
             rows.append(row)
             print(f"{name:10} {row['features']:>8} {row['extracted']:>9} {row['extract_s']:>9.2f} "
                   f"{row['extract_images_per_s']:>8.1f} {row['statistics_s']:>8.2f} {row['evaluation_s']:>22.1f}", flush=True)
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
+            if args.json:  # after every backbone: a run stopped at its time limit keeps the rows it measured
+                args.json.write_text(json.dumps(rows, indent=2))
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ def test_a_steps_floating_point_work_is_counted_as_the_layer_shapes_say():
     from gan_lab.run import build_module
 
     bench = load_bench()
-    args = argparse.Namespace(channels_last="auto", compile=False, compile_backend="inductor")
+    args = argparse.Namespace(channels_last="auto", compile=False, compile_backend="inductor", log_every=None)
     cfg = bench.compose_cfg("mlp", "ns", None, "cpu", args)
     module = build_module(cfg, (2,))
     batch = cfg.train.batch_size
