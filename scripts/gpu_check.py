@@ -22,8 +22,9 @@ order in which a loan cut short should bring them back:
 
 `--out` receives only small files, at most eight: summary.json (each stage's command, status,
 seconds and exit code, rewritten after every stage, so a run killed half-way still says what it
-did; the benches write their rows as they go), environment.json, gpu_check.log (every stage's output), bench.json, eval.json,
-train_results.json and bench_compiled.json. Runs, checkpoints and caches go to `--work`.
+did; the benches write their rows as they go), environment.json, gpu_check.log (every stage's
+output), bench.json, eval.json, train_results.json and bench_compiled.json. Runs, checkpoints and
+caches go to `--work`. A stage stopped at its time limit is killed with every process it started.
 
 `--wheels DIR` installs the wheels in DIR (`scripts/offline_wheels.sh` downloads them, for the
 Python of the GPU machine) into `--work`/site first, for a machine that has torch, Lightning and

@@ -83,11 +83,12 @@ def test_bench_eval_reports_a_runs_evaluation_share_of_its_wall_time(tmp_path):
     assert "evaluation 10.0 s of 200.0 s wall time = 5.0 %" in proc.stdout
 
 
-def load_bench():
+def load_bench(name: str = "bench"):
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("bench", REPO / "scripts" / "bench.py")
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
     bench = importlib.util.module_from_spec(spec)
+    sys.modules[name] = bench  # dataclasses look their module up there
     spec.loader.exec_module(bench)
     return bench
 
@@ -170,3 +171,20 @@ def test_gpu_check_records_a_failed_stage_and_exits_non_zero_naming_it(tmp_path)
     (bench,) = summary["stages"]
     assert bench["status"] == "failed" and bench["exit_code"] != 0
     assert proc.returncode != 0 and "bench did not pass" in proc.stderr
+
+
+def test_gpu_check_kills_a_stage_at_its_time_limit_with_every_process_it_started(tmp_path):
+    import os
+    import time
+
+    gpu_check = load_bench("gpu_check")
+    late = tmp_path / "written_by_a_grandchild"
+    grandchild = f"import time, pathlib; time.sleep(3); pathlib.Path({str(late)!r}).write_text('too late')"
+    child = f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {grandchild!r}]); time.sleep(60)"
+    stage = gpu_check.Stage("sleeper", [sys.executable, "-c", child], limit_s=60, min_s=0)
+    start = time.monotonic()
+    with open(tmp_path / "log", "w") as log:
+        status, code = gpu_check.run_stage(stage, timeout_s=1, env=dict(os.environ), log=log)
+    assert (status, code) == ("timeout", None) and time.monotonic() - start < 10
+    time.sleep(4)
+    assert not late.exists()  # the grandchild went with its stage
