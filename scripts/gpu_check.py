@@ -194,7 +194,8 @@ def main() -> None:
             left = deadline - time.monotonic()
             record = {"name": stage.name, "command": " ".join(stage.command)}
             if left < stage.min_s:
-                record |= {"status": "skipped", "reason": f"{left:.0f} s of the budget left, the stage needs {stage.min_s:.0f}"}
+                reason = f"{max(left, 0):.0f} s of the budget left, the stage needs {stage.min_s:.0f}"
+                record |= {"status": "skipped", "reason": reason}
             else:
                 start = time.monotonic()
                 status, code = run_stage(stage, min(stage.limit_s, left), env, log)
