@@ -25,6 +25,8 @@ seconds and exit code, rewritten after every stage, so a run killed half-way sti
 did; the benches write their rows as they go), environment.json, gpu_check.log (every stage's
 output), bench.json, eval.json, train_results.json and bench_compiled.json. Runs, checkpoints and
 caches go to `--work`. A stage stopped at its time limit is killed with every process it started.
+At the end the figures are printed against their goals (and added to summary.json): each bench
+row's speed over the DataLoader loop (goal ≥ 2×), each evaluation's time, the default job's.
 
 `--wheels DIR` installs the wheels in DIR (`scripts/offline_wheels.sh` downloads them, for the
 Python of the GPU machine) into `--work`/site first, for a machine that has torch, Lightning and
@@ -152,6 +154,28 @@ def run_stage(stage: Stage, timeout_s: float, env: dict, log) -> tuple[str, int 
     return ("passed" if code == 0 else "failed"), code
 
 
+def figures(out: Path) -> list[str]:
+    """The GPU goals read off the result files in `out`: each bench row's speed over the DataLoader
+    loop (a) (goal: at least 2×) and its ratio to the plain loop (b), each backbone's evaluation of
+    the samples, and the default job's wall time and FID against its floor."""
+    lines = []
+    for name in ("bench.json", "bench_compiled.json"):
+        for row in json.loads((out / name).read_text()) if (out / name).is_file() else []:
+            lines.append(f"{row['model']} {row['loss']} batch {row['batch']}{', compiled' if row['compile'] else ''}: "
+                         f"{row['ms_per_step']['gan_lab']:.2f} ms a step, {1 / row['ratio_vs_dataloader']:.2f}× loop (a) "
+                         f"(goal ≥ 2×), ÷ loop (b) {row['ratio_vs_plain']:.3f}, {row['fraction_of_peak']:.1%} of the peak")
+    for row in json.loads((out / "eval.json").read_text()) if (out / "eval.json").is_file() else []:
+        lines.append(f"evaluation of {row['samples']:,} samples with {row['backbone']}: {row['evaluation_s']} s "
+                     f"({row['extracted']:,} extracted at {row['extract_images_per_s']:,.0f} images/s)")
+    if (out / "train_results.json").is_file():
+        results = json.loads((out / "train_results.json").read_text())
+        metrics = results["metrics"]
+        lines.append(f"default job ({results['steps']:,} G-steps): {results['status']} in {results['wall_time_s']:.1f} s, "
+                     f"FID {metrics['fid'] / metrics['fid_floor']:.2f}× its floor, "
+                     f"{round(10 * metrics['classes_covered'])}/10 classes")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="where the small result files go (at most eight)")
@@ -206,6 +230,9 @@ def main() -> None:
             summary["stages"].append(record)
             (out / "summary.json").write_text(json.dumps(summary, indent=2))
             print(f"{stage.name:15} {record['status']:8} {record.get('seconds', 0):7.1f} s", flush=True)
+    summary["figures"] = figures(out)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    print("\n".join(summary["figures"]))
     failed = [s["name"] for s in summary["stages"] if s["status"] not in ("passed", "skipped")]
     if failed:
         raise SystemExit(f"gpu_check: {', '.join(failed)} did not pass; see {out / 'gpu_check.log'}")

@@ -152,6 +152,9 @@ def test_gpu_check_runs_its_stages_in_order_and_brings_back_only_small_result_fi
     assert environment["torch"] == torch.__version__ and environment["packages"]["hydra"][0].isdigit()
     rows = json.loads((out / "bench.json").read_text())
     assert [(r["model"], r["loss"], r["device"]) for r in rows] == [("dcgan", "ns", "cpu")]
+    (figure,) = summary["figures"]  # the row read against the GPU goal: speed over the DataLoader loop (a)
+    assert figure.startswith("dcgan ns batch 8: ") and f"{1 / rows[0]['ratio_vs_dataloader']:.2f}× loop (a)" in figure
+    assert figure in proc.stdout
     log = (out / "gpu_check.log").read_text()
     assert log.index("===== environment:") < log.index("===== bench:")  # every stage's output, in order
 
