@@ -171,8 +171,8 @@ def figures(out: Path) -> list[str]:
         results = json.loads((out / "train_results.json").read_text())
         metrics = results["metrics"]
         lines.append(f"default job ({results['steps']:,} G-steps): {results['status']} in {results['wall_time_s']:.1f} s, "
-                     f"FID {metrics['fid'] / metrics['fid_floor']:.2f}× its floor, "
-                     f"{round(10 * metrics['classes_covered'])}/10 classes")
+                     f"FID {metrics['fid'] / metrics['fid_floor']:.2f}× its floor, {metrics['classes_covered']:.0f} of the "
+                     f"{metrics['classes_covered_floor']:.0f} classes the real data cover")
     return lines
 
 

@@ -191,3 +191,16 @@ def test_gpu_check_kills_a_stage_at_its_time_limit_with_every_process_it_started
     assert (status, code) == ("timeout", None) and time.monotonic() - start < 10
     time.sleep(4)
     assert not late.exists()  # the grandchild went with its stage
+
+
+def test_gpu_check_reads_the_default_job_and_the_evaluation_against_their_goals(tmp_path):
+    gpu_check = load_bench("gpu_check")
+    (tmp_path / "train_results.json").write_text(json.dumps({
+        "status": "completed", "steps": 1500, "wall_time_s": 61.24,
+        "metrics": {"fid": 6.3, "fid_floor": 2.1, "classes_covered": 7.0, "classes_covered_floor": 10.0}}))
+    (tmp_path / "eval.json").write_text(json.dumps([{
+        "backbone": "inception", "samples": 10000, "evaluation_s": 12.5, "extracted": 10000, "extract_images_per_s": 1234.4}]))
+    assert gpu_check.figures(tmp_path) == [
+        "evaluation of 10,000 samples with inception: 12.5 s (10,000 extracted at 1,234 images/s)",
+        "default job (1,500 G-steps): completed in 61.2 s, FID 3.00× its floor, 7 of the 10 classes the real data cover",
+    ]
