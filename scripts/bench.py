@@ -315,9 +315,9 @@ def main() -> None:
     parser.add_argument("--channels-last", default="auto", choices=["auto", "true", "false"],
                         help="gan_lab's train.channels_last, also used by loop (b); auto = on CUDA and the CPU")
     parser.add_argument("--compile", action="store_true", help="torch.compile G and D in gan_lab and loop (b)")
+    parser.add_argument("--compile-backend", default="inductor")
     parser.add_argument("--log-every", type=int, default=None,
                         help="gan_lab's log.every (default: the config's, 10); a large value times the step without logging")
-    parser.add_argument("--compile-backend", default="inductor")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
     device = torch.device(args.device)

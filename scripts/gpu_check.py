@@ -199,12 +199,10 @@ def main() -> None:
     work = (args.work or out.parent / f"{out.name}_work").resolve()
     out.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
-    env = os.environ | {"PYTHONUNBUFFERED": "1"}
     if args.wheels:
         install_wheels(args.wheels, work / "site")
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(work / "site"), str(ROOT), env.get("PYTHONPATH")]))
-    else:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    paths = ([str(work / "site")] if args.wheels else []) + [str(ROOT), os.environ.get("PYTHONPATH")]
+    env = os.environ | {"PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(filter(None, paths))}
     chosen = stages(args, work)
     unknown = set(args.only or []) - {stage.name for stage in chosen}
     if unknown:

@@ -4,9 +4,11 @@ measurements, recorded there, never asserted here)."""
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -83,14 +85,14 @@ def test_bench_eval_reports_a_runs_evaluation_share_of_its_wall_time(tmp_path):
     assert "evaluation 10.0 s of 200.0 s wall time = 5.0 %" in proc.stdout
 
 
-def load_bench(name: str = "bench"):
+def load_script(name: str = "bench"):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[name] = bench  # dataclasses look their module up there
-    spec.loader.exec_module(bench)
-    return bench
+    script = importlib.util.module_from_spec(spec)
+    sys.modules[name] = script  # dataclasses look their module up there
+    spec.loader.exec_module(script)
+    return script
 
 
 def test_a_steps_floating_point_work_is_counted_as_the_layer_shapes_say():
@@ -99,12 +101,11 @@ def test_a_steps_floating_point_work_is_counted_as_the_layer_shapes_say():
     # gradient autograd computes (weights where they train, inputs where something upstream needs them).
     import argparse
 
-    import torch
     from torch import nn
 
     from gan_lab.run import build_module
 
-    bench = load_bench()
+    bench = load_script()
     args = argparse.Namespace(channels_last="auto", compile=False, compile_backend="inductor", log_every=None)
     cfg = bench.compose_cfg("mlp", "ns", None, "cpu", args)
     module = build_module(cfg, (2,))
@@ -177,10 +178,7 @@ def test_gpu_check_records_a_failed_stage_and_exits_non_zero_naming_it(tmp_path)
 
 
 def test_gpu_check_kills_a_stage_at_its_time_limit_with_every_process_it_started(tmp_path):
-    import os
-    import time
-
-    gpu_check = load_bench("gpu_check")
+    gpu_check = load_script("gpu_check")
     late = tmp_path / "written_by_a_grandchild"
     grandchild = f"import time, pathlib; time.sleep(3); pathlib.Path({str(late)!r}).write_text('too late')"
     child = f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {grandchild!r}]); time.sleep(60)"
@@ -194,7 +192,7 @@ def test_gpu_check_kills_a_stage_at_its_time_limit_with_every_process_it_started
 
 
 def test_gpu_check_reads_the_default_job_and_the_evaluation_against_their_goals(tmp_path):
-    gpu_check = load_bench("gpu_check")
+    gpu_check = load_script("gpu_check")
     (tmp_path / "train_results.json").write_text(json.dumps({
         "status": "completed", "steps": 1500, "wall_time_s": 61.24,
         "metrics": {"fid": 6.3, "fid_floor": 2.1, "classes_covered": 7.0, "classes_covered_floor": 10.0}}))
