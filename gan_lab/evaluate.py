@@ -30,6 +30,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from gan_lab.errors import exit_on_user_error
 from gan_lab.generate import load_module
+from gan_lab.heap import freeze_imported_objects
 from gan_lab.metrics.evaluator import Evaluator
 from gan_lab.probes import Probe, build_probes, run_probes
 from gan_lab.probes.target import probe_target
@@ -175,4 +176,5 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    freeze_imported_objects()
     main()

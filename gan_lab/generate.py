@@ -18,6 +18,7 @@ from torchvision.utils import save_image
 
 from gan_lab.checkpoint_upgrade import upgrade_hyperparameters
 from gan_lab.errors import exit_on_user_error
+from gan_lab.heap import freeze_imported_objects
 from gan_lab.module import GANModule
 from gan_lab.resume import checkpoint_summary
 from gan_lab.run import CONF_DIR
@@ -68,4 +69,5 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    freeze_imported_objects()
     main()
