@@ -58,6 +58,7 @@ def test_bench_times_the_mlp_on_2d_points_with_its_own_tuning_and_reports_the_di
     assert "fp32 peak (2048² matmul)" in proc.stdout and "of peak" in proc.stdout
 
 
+@pytest.mark.slow  # in `scripts/test -m slow`: CI's 20 minutes on a 2-core AVX2 machine
 def test_bench_runs_the_compiled_channels_last_path(tmp_path):
     out = tmp_path / "bench.json"
     run_script("bench.py", *TINY, "--losses", "wgan_gp", "--batches", "8", "--compile", "--compile-backend", "aot_eager",
@@ -124,6 +125,7 @@ def test_a_steps_floating_point_work_is_counted_as_the_layer_shapes_say():
     assert bench.flop_per_step(cfg, (2,), args, torch.device("cpu")) == d_step + g_step
 
 
+@pytest.mark.slow  # in `scripts/test -m slow`: CI's 20 minutes on a 2-core AVX2 machine
 def test_the_cpu_options_bench_runs_each_variant_as_a_whole_process_against_eager(tmp_path):
     out = tmp_path / "options.json"
     variants = ["--variants", "eager (the default)", "Adam foreach"]

@@ -70,6 +70,7 @@ def test_generate_writes_png_images_from_a_checkpoint_without_the_dataset(digits
     assert not list(tmp_path.glob("outputs"))  # generation leaves no Hydra run directory behind
 
 
+@pytest.mark.slow  # in `scripts/test -m slow`: CI's 20 minutes on a 2-core AVX2 machine
 def test_two_dimensional_run_and_generation_of_points(tmp_path):
     run_dir = tmp_path / "ring"
     proc = run_cli([*FAST, "dataset=ring8", f"hydra.run.dir={run_dir}"], cwd=REPO)  # the MLP comes with the dataset

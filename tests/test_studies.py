@@ -61,6 +61,7 @@ def test_a_study_killed_during_its_second_member_resumes_keeping_the_first_untou
     assert len(build_report([study], out=tmp_path / "report").runs) == 4
 
 
+@pytest.mark.slow  # in `scripts/test -m slow`: CI's 20 minutes on a 2-core AVX2 machine
 def test_more_seeds_run_only_the_new_member_in_the_same_study_with_any_launcher(tmp_path):
     args = ["-m", *FAST, "eval.enabled=false", "study=grow"]
     assert run_cli([*args, "seed=0,1"], cwd=tmp_path).returncode == 0
@@ -92,6 +93,7 @@ def test_failed_members_are_kept_until_retry_failed_runs_them_again_and_keeps_th
     assert len(build_report([study], out=tmp_path / "report").runs) == 2  # .retried/ is not a member
 
 
+@pytest.mark.slow  # in `scripts/test -m slow`: CI's 20 minutes on a 2-core AVX2 machine
 def test_resume_auto_continues_the_newest_ad_hoc_sweep_of_the_same_command(tmp_path):
     args = ["-m", *FAST, "eval.enabled=false", "seed=0,1"]
     assert run_cli(args, cwd=tmp_path).returncode == 0

@@ -92,6 +92,7 @@ def test_ring8_evaluation_counts_modes_of_real_and_collapsed_samples():
     assert scores["modes_covered"] == 1 and scores["mode_kl"] == pytest.approx(torch.log(torch.tensor(8.0)).item())
 
 
+@pytest.mark.slow  # in `scripts/test -m slow`: CI's 20 minutes on a 2-core AVX2 machine
 def test_real_stacked_digits_cover_at_least_990_of_1000_modes():
     dm = StackedDigitsDataModule(heldout_size=10000)
     dm.setup()
