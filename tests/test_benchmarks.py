@@ -25,6 +25,7 @@ def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
     return proc
 
 
+@pytest.mark.slow  # in `scripts/test -m slow`: CI's 20 minutes on a 2-core AVX2 machine
 def test_bench_writes_one_row_per_configuration_with_the_three_loops_and_their_ratios(tmp_path):
     out = tmp_path / "bench.json"
     proc = run_script("bench.py", *TINY, "--losses", "ns", "wgan_gp", "--batches", "16", "--json", str(out))
@@ -144,6 +145,7 @@ def gpu_check(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
     return proc, json.loads((out / "summary.json").read_text())
 
 
+@pytest.mark.slow  # in `scripts/test -m slow`: CI's 20 minutes on a 2-core AVX2 machine
 def test_gpu_check_runs_its_stages_in_order_and_brings_back_only_small_result_files(tmp_path):
     proc, summary = gpu_check(tmp_path, "--device", "cpu", "--quick", "--only", "environment", "bench")
     assert proc.returncode == 0, proc.stderr[-3000:]

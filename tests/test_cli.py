@@ -87,6 +87,7 @@ def test_two_dimensional_run_and_generation_of_points(tmp_path):
     assert np.load(out / "samples.npy").shape == (7, 2)
 
 
+@pytest.mark.slow  # in `scripts/test -m slow`: CI's 20 minutes on a 2-core AVX2 machine
 def test_multirun_with_two_losses_leaves_two_run_directories_each_with_results(tmp_path):
     proc = run_cli(["-m", "loss=ns,hinge", *FAST, f"hydra.sweep.dir={tmp_path}"], cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -105,6 +106,7 @@ def test_unknown_option_lists_the_valid_ones(tmp_path):
         assert option in proc.stderr
 
 
+@pytest.mark.slow  # in `scripts/test -m slow`: CI's 20 minutes on a 2-core AVX2 machine
 def test_wandb_without_network_or_key_logs_offline_with_scalars_and_sample_images(tmp_path):
     run_dir = tmp_path / "run"
     env = {"HOME": str(tmp_path), "WANDB_API_KEY": "", "WANDB_MODE": "", "NETRC": str(tmp_path / "no-netrc")}

@@ -61,6 +61,7 @@ def start_and_kill_after_second_checkpoint(args: list[str], cwd: Path, run_dirs:
     proc.wait()
 
 
+@pytest.mark.slow  # in `scripts/test -m slow`: CI's 20 minutes on a 2-core AVX2 machine
 def test_a_run_killed_with_sigkill_resumes_to_exactly_its_steps_with_each_step_logged_once(tmp_path):
     # no evaluation: resuming is the same code with it (its state is the checkpoint's), and it would
     # be most of this test's time
