@@ -74,7 +74,7 @@ def skip_moving_logged_metrics_already_on_device() -> None:
     from pytorch_lightning.trainer.connectors.logger_connector.result import _ResultMetric
 
     move = _ResultMetric.to
-    if getattr(move, "skips_moves_to_own_device", False):
+    if hasattr(move, "lightning_to"):  # installed already
         return
 
     def to(self, *args: Any, **kwargs: Any) -> _ResultMetric:
@@ -82,7 +82,6 @@ def skip_moving_logged_metrics_already_on_device() -> None:
             return self
         return move(self, *args, **kwargs)
 
-    to.skips_moves_to_own_device = True  # type: ignore[attr-defined]
     to.lightning_to = move  # type: ignore[attr-defined]
     _ResultMetric.to = to
 
