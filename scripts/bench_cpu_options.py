@@ -5,8 +5,10 @@ and compile time included, each a whole `python -m gan_lab` process as a user ru
     python scripts/bench_cpu_options.py --steps 3000 --json options.json
 
 The options: torch.compile of G and D (inductor), channels-last memory format, Adam's foreach and
-fused kernels, one torch thread instead of the machine's. Evaluation is off (the options change the
-training step, not the evaluation); each variant runs once, in turn, so run it on a quiet machine.
+fused kernels, one torch thread instead of the machine's. The default lays G and D out as NHWC on
+the CPU (`train.channels_last=auto`): the NCHW variant measures that choice. Evaluation is off (the
+options change the training step, not the evaluation); each variant runs once, in turn, so run it
+on a quiet machine.
 A variant's `÷ eager` is its wall time over eager's (< 1: faster), the process start included.
 """
 
@@ -28,6 +30,7 @@ VARIANTS = {
     "eager (the default)": [],
     "torch.compile (inductor)": ["train.compile.enabled=true"],
     "channels-last": ["train.channels_last=true"],
+    "channels-first (NCHW)": ["train.channels_last=false"],
     "Adam foreach": ["+optimizer.generator.foreach=true", "+optimizer.discriminator.foreach=true"],
     "Adam fused": ["+optimizer.generator.fused=true", "+optimizer.discriminator.fused=true"],
     "1 torch thread": ["train.num_threads=1"],
