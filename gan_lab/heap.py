@@ -15,5 +15,7 @@ import gc
 
 
 def freeze_imported_objects() -> None:
-    """Call once the command's modules are imported, before its work starts."""
-    gc.freeze()
+    """Call once the command's modules are imported, before its work starts. Only the first call
+    freezes: a sweep's later members call it too, and what an earlier member left stays collectable."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()

@@ -13,7 +13,6 @@ import csv
 import sys
 from pathlib import Path
 
-import torch
 import yaml
 from omegaconf import OmegaConf
 
@@ -79,6 +78,8 @@ def latest_run_with_overrides(overrides: list[str], outputs: Path) -> Path | Non
 def checkpoint_summary(path: Path) -> dict:
     """The generator step and W&B run id of a checkpoint, read without running pickled code; a
     truncated file or one that is not a gan_lab checkpoint gets an error naming it."""
+    import torch  # here, not at the top: the command line's resolvers import this module before torch is needed
+
     try:
         # mmap: only the two small fields are read; Lightning loads the tensors once, in fit
         checkpoint = torch.load(path, map_location="cpu", weights_only=True, mmap=True)

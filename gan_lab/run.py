@@ -1,5 +1,5 @@
-"""`python -m gan_lab`: compose the config, build data, GAN, callbacks, loggers and trainer, train,
-and leave results.json in the run directory."""
+"""`python -m gan_lab`'s run, once `gan_lab.cli` has composed the config: build data, GAN,
+callbacks, loggers and trainer, train, and leave results.json in the run directory."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import hydra
 import pytorch_lightning as pl
 import torch
 from hydra.core.hydra_config import HydraConfig
@@ -20,8 +19,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-import gan_lab.plugins  # noqa: F401 - puts gan_lab's Hydra plugins (the study sweeper) where Hydra looks
-import gan_lab.study.directory  # noqa: F401 - the resolver of hydra.sweep.dir
+from gan_lab.cli import CONF_DIR  # noqa: F401 - conf/, for the callers that build configs (tests, scripts)
 from gan_lab.compat import skip_moving_logged_metrics_already_on_device
 from gan_lab.cuda_probe import skip_nvml_check_without_driver
 from gan_lab.datasets import GANDataModule
@@ -34,13 +32,10 @@ from gan_lab.results import scalar_metrics, write_results
 from gan_lab.resume import CHECKPOINT, checkpoint_summary, read_scalar_log, restore_scalar_log
 from gan_lab.settings import check_settings, cpu_threads
 
-# conf/ at the repository root. An absolute path: Hydra resolves a relative config_path against
-# the Python package when the app runs as `python -m gan_lab`, not against this file.
 log = logging.getLogger(__name__)
 
 DIVERGED_EXIT_CODE = 3  # a single run that diverged (its results.json says so) exits with this
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 TORCH_DEFAULT_THREADS = torch.get_num_threads()
 skip_nvml_check_without_driver()  # after Lightning's import turned it on: 0.1 ms per optimizer step on a CPU machine
 skip_moving_logged_metrics_already_on_device()  # Lightning's self.log deep-copies on every call: 0.5 ms each
@@ -222,9 +217,9 @@ def _finish_wandb() -> None:
             wandb.finish()
 
 
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-def main(cfg: DictConfig) -> float:
-    """Train; returns the run's `objective` (what sweeper=optuna minimises)."""
+def task(cfg: DictConfig) -> float:
+    """Hydra's task function (`gan_lab.cli.main` calls it): train; returns the run's `objective`
+    (what sweeper=optuna minimises)."""
     in_sweep = in_multirun()
     try:
         results = train(cfg)

@@ -106,6 +106,24 @@ def test_unknown_option_lists_the_valid_ones(tmp_path):
         assert option in proc.stderr
 
 
+def imported_modules(stderr: str) -> set[str]:
+    """The modules a process imported, from the lines PYTHONPROFILEIMPORTTIME=1 writes to stderr."""
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines() if line.startswith("import time:")}
+
+
+@pytest.mark.parametrize("args", [["--cfg", "job"], ["--help"], ["loss=nonexistent"]], ids=" ".join)
+def test_the_config_is_composed_and_a_mistake_refused_before_torch_is_imported(args, tmp_path):
+    """Printing the config, the help and refusing a mistyped option are Hydra's work alone: torch,
+    Lightning and torchmetrics (6–9 s of a 2-core CPU's start-up) are imported once a run starts."""
+    proc = run_cli([*args, f"hydra.run.dir={tmp_path}"], cwd=REPO, env={"PYTHONPROFILEIMPORTTIME": "1"})
+    modules = imported_modules(proc.stderr)
+    assert "hydra" in modules and "gan_lab.cli" in modules  # the lines were there to read
+    assert not modules & {"torch", "pytorch_lightning", "torchmetrics", "torchvision"}
+    assert (proc.returncode == 0) == (args != ["loss=nonexistent"]), proc.stderr[-2000:]
+    if args == ["--cfg", "job"]:
+        assert "batch_size: 64" in proc.stdout
+
+
 @pytest.mark.slow  # in `scripts/test -m slow`: CI's 20 minutes on a 2-core AVX2 machine
 def test_wandb_without_network_or_key_logs_offline_with_scalars_and_sample_images(tmp_path):
     run_dir = tmp_path / "run"

@@ -15,3 +15,15 @@ def test_the_objects_that_exist_at_freezing_leave_the_collectors_generations():
         assert gc.get_count()[1:] == (0, 0)  # the older generations start empty again
     finally:
         gc.unfreeze()
+
+
+def test_a_later_call_freezes_nothing_more_so_a_sweep_members_leftovers_stay_collectable():
+    gc.collect()
+    try:
+        freeze_imported_objects()  # the first member of a sweep, after the import
+        frozen = gc.get_freeze_count()
+        leftovers = [[i] for i in range(1000)]  # what the first member leaves behind
+        freeze_imported_objects()  # the second member
+        assert gc.get_freeze_count() == frozen and len(leftovers) == 1000
+    finally:
+        gc.unfreeze()
