@@ -19,7 +19,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from gan_lab.cli import CONF_DIR  # noqa: F401 - conf/, for the callers that build configs (tests, scripts)
+from gan_lab.cli import CONF_DIR  # noqa: F401 - conf/, for gan_lab.evaluate, gan_lab.generate, tests and scripts
 from gan_lab.compat import skip_moving_logged_metrics_already_on_device
 from gan_lab.cuda_probe import skip_nvml_check_without_driver
 from gan_lab.datasets import GANDataModule
