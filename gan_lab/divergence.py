@@ -42,6 +42,14 @@ class DivergenceMonitor:
             if g_bad:
                 raise TrainingDiverged(step, "g_loss")
         for name, network in (("discriminator", discriminator), ("generator", generator)):
-            params = [p.detach() for p in network.parameters()]
-            if params and not all(torch.isfinite(p).all() for p in params):
+            if not all_finite([p.detach() for p in network.parameters()]):
                 raise TrainingDiverged(step, f"{name} weights")
+
+
+def all_finite(tensors: list[Tensor]) -> bool:
+    """Whether every element of every tensor is finite, read from the device once. A tensor's
+    smallest and largest elements (`torch.aminmax`, one pass, no copy) are both finite exactly when
+    all its elements are: NaN propagates to both, +inf is the largest, -inf the smallest. A third
+    to a ninth of the time of `isfinite(t).all()` per tensor on the CPU (docs/benchmarks.md)."""
+    ends = [end for tensor in tensors if tensor.numel() for end in torch.aminmax(tensor)]
+    return not ends or bool(torch.isfinite(torch.stack(ends)).all())

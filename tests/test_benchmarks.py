@@ -97,6 +97,18 @@ def load_script(name: str = "bench"):
     return script
 
 
+def test_bench_divergence_check_times_both_weight_scans_of_the_models_g_and_d():
+    proc = run_script("bench_divergence_check.py", "--models", "mlp", "--repeats", "1")
+    (row,) = [line for line in proc.stdout.splitlines() if line.startswith("| mlp |")]
+    _, tensors, weights, before_ms, after_ms, ratio = [cell.strip() for cell in row.strip("|").split("|")]
+    # ring8's MLP: G 2 → 256 → 256 → 256 → 2, D 2 → 256 → 256 → 256 → 1, a weight and a bias per layer
+    g = 2 * 256 + 256 + 2 * (256 * 256 + 256) + 256 * 2 + 2
+    d = 2 * 256 + 256 + 2 * (256 * 256 + 256) + 256 * 1 + 1
+    assert int(tensors) == 16 and int(weights.replace(",", "")) == g + d
+    assert float(before_ms) > 0 and float(after_ms) > 0
+    assert float(ratio) == pytest.approx(float(before_ms) / float(after_ms), abs=0.06)
+
+
 def test_a_steps_floating_point_work_is_counted_as_the_layer_shapes_say():
     # The MLP on 2-D points, non-saturating loss, one D step per G step: FlopCounterMode counts the
     # matrix products, 2·in·out per sample per linear layer forward, and as much again for each

@@ -10,6 +10,7 @@ import torch
 from hydra import compose, initialize_config_dir
 
 from gan_lab.corruptions import GaussianNoise
+from gan_lab.divergence import DivergenceMonitor, TrainingDiverged, all_finite
 from gan_lab.run import CONF_DIR, available_cores, build_datamodule, build_module, train
 from tests.conftest import FAST, REPO, run_cli
 
@@ -61,6 +62,34 @@ def test_a_diverging_run_stops_cleanly_says_so_and_keeps_its_last_good_checkpoin
     last = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
     assert last["generator_steps"] == 2  # written at step 2 (log.checkpoint_every=2); step 4 was never saved
     assert all(torch.isfinite(v).all() for v in last["state_dict"].values() if v.is_floating_point())
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_a_non_finite_weight_under_finite_losses_stops_the_run_naming_that_network(bad):
+    generator, discriminator = torch.nn.Linear(3, 4), torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Linear(8, 1))
+    monitor = DivergenceMonitor()
+    monitor.observe(torch.tensor(0.7), torch.tensor(-1.2))
+    with torch.no_grad():  # the extremes of float32 and a bfloat16 layer are finite: no alarm
+        largest = torch.finfo(torch.float32).max
+        discriminator[0].weight[0, 0], discriminator[0].weight[0, 1] = largest, -largest
+        generator.bias.data = generator.bias.data.bfloat16()
+    monitor.check(10, generator, discriminator)
+    with torch.no_grad():
+        discriminator[1].weight[0, 5] = bad
+    with pytest.raises(TrainingDiverged) as raised:
+        monitor.check(20, generator, discriminator)
+    assert raised.value.quantity == "discriminator weights" and raised.value.step == 20
+
+
+def test_the_weight_check_agrees_with_isfinite_element_by_element():
+    generator = torch.Generator().manual_seed(0)
+    for trial in range(200):
+        tensors = [torch.randn(int(n), generator=generator) for n in torch.randint(0, 40, (4,), generator=generator)]
+        for tensor in tensors:  # a few elements of some tensors made NaN or ±inf
+            where = torch.rand(tensor.shape, generator=generator) < 0.01
+            tensor[where] = torch.tensor([float("nan"), float("inf"), -float("inf")])[trial % 3]
+        assert all_finite(tensors) == all(bool(torch.isfinite(tensor).all()) for tensor in tensors)
+    assert all_finite([]) and all_finite([torch.empty(0)])
 
 
 def test_an_ema_generator_whose_samples_are_nan_stops_the_run_as_diverged_at_that_step(compose_cfg, tmp_path):
