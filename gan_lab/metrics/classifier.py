@@ -13,8 +13,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-ARCHITECTURE_VERSION = 2  # bump when the network or its training changes: invalidates cached classifiers
+ARCHITECTURE_VERSION = 2  # bump when the network or its training changes: invalidates cached (and bundled) classifiers
 # 2 (2026-12-06): trained on one thread, so the network no longer depends on the caller's thread count
+
+# Classifiers for the embedded datasets' default settings, trained once by this module and shipped with
+# the package (`python scripts/bundle_classifiers.py --write`; what, where and on what: its manifest.json),
+# so that a first run does not spend half a minute training one and every machine scores with the same
+# network; found by the same key as the cache.
+BUNDLED_DIR = Path(__file__).with_name("classifiers")
 
 
 class DomainClassifier(nn.Module):
@@ -50,6 +56,14 @@ class TrainedClassifier:
     path: Path
 
 
+def data_digest(*tensors: Tensor) -> str:
+    """SHA-1 of the tensors' bytes: whether two machines prepared the same data, bit for bit."""
+    digest = hashlib.sha1()
+    for t in tensors:
+        digest.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
 def _fingerprint(*tensors: Tensor, **settings) -> str:
     digest = hashlib.sha1(repr((ARCHITECTURE_VERSION, sorted(settings.items()))).encode())
     for t in tensors:
@@ -74,23 +88,26 @@ def train_classifier(
     seed: int = 0,
     steps: int = 800,
     batch_size: int = 64,
+    bundled: bool = True,
 ) -> TrainedClassifier:
-    """Train (or load from `cache_dir`) the classifier for this data.
+    """Train (or load from `cache_dir`, or from the classifiers bundled with the package) the
+    classifier for this data.
 
     Deterministic for given data and seed (CPU, fixed generator, one thread: a parallel reduction
     sums in an order that depends on the thread count, and a run alone and a sweep member must
     score with the same network); the cache key is a hash of the training and held-out tensors, the
     seed and the training settings, so every run and every sweep member on the same data reuses one
-    network. Written atomically.
+    network. Written atomically. `bundled=False` ignores `BUNDLED_DIR` (to train the bundle).
     """
     num_classes = int(max(train_labels.max(), heldout_labels.max())) + 1
     key = _fingerprint(train, train_labels, heldout, heldout_labels, seed=seed, steps=steps, batch_size=batch_size)
     path = Path(cache_dir) / f"classifier-{key}.pt"
     network = DomainClassifier(train.shape[1], num_classes)
-    if path.is_file():
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        network.load_state_dict(saved["state_dict"])
-        return TrainedClassifier(network.eval(), float(saved["heldout_accuracy"]), path)
+    for saved_at in (path, BUNDLED_DIR / path.name) if bundled else (path,):
+        if saved_at.is_file():
+            saved = torch.load(saved_at, map_location="cpu", weights_only=True)
+            network.load_state_dict(saved["state_dict"])
+            return TrainedClassifier(network.eval(), float(saved["heldout_accuracy"]), saved_at)
 
     generator = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]), torch.enable_grad(), one_thread():  # callers may be scoring under no_grad

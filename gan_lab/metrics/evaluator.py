@@ -117,10 +117,11 @@ class Evaluator:
     def has_classes(self) -> bool:
         return isinstance(self.backbone, ClassifierBackbone)
 
-    def _classifier_backbone(self) -> ClassifierBackbone:
+    def classifier_data(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """What the domain classifier trains and is checked on, on the CPU: training images and labels,
+        held-out images and labels (for stacked digits, the single digits its channels are drawn from)."""
         dm = self.datamodule
-        per_channel = self.per_channel
-        if per_channel:
+        if self.per_channel:
             data = (dm.digit_pool_train, dm.digit_labels_train, dm.digit_pool_heldout, dm.digit_labels_heldout)
         else:
             if getattr(dm, "train_labels", None) is None:
@@ -129,7 +130,11 @@ class Evaluator:
                     "Use eval.backbone=inception (with eval.inception_weights) or eval.enabled=false."
                 )
             data = (dm.train_data, dm.train_labels, dm.heldout_data, dm.heldout_labels)
-        data = tuple(t.cpu() for t in data)
+        return tuple(t.cpu() for t in data)
+
+    def _classifier_backbone(self) -> ClassifierBackbone:
+        per_channel = self.per_channel
+        data = self.classifier_data()
         trained = train_classifier(*data, cache_dir=self.cache_dir, seed=self.seed, steps=self.classifier_steps)
         self.info["classifier_accuracy"] = trained.heldout_accuracy
         self.num_classes = 1000 if per_channel else int(max(data[1].max(), data[3].max())) + 1
