@@ -50,6 +50,10 @@ def test_a_bundled_classifier_is_used_when_the_cache_has_none_and_ignored_on_req
     found = train_classifier(train, labels, heldout, heldout_labels, tmp_path / "cache", steps=30)
     assert found.path == bundle / trained.path.name and not (tmp_path / "cache").exists()  # nothing trained nor written
     assert found.heldout_accuracy == trained.heldout_accuracy
+    own = tmp_path / "own_cache" / trained.path.name  # a checkout's own network under the same key comes first
+    own.parent.mkdir()
+    torch.save({**torch.load(trained.path, weights_only=True), "heldout_accuracy": 0.125}, own)
+    assert train_classifier(train, labels, heldout, heldout_labels, own.parent, steps=30).heldout_accuracy == 0.125
     other_steps = train_classifier(train, labels, heldout, heldout_labels, tmp_path / "cache", steps=31)
     assert other_steps.path == tmp_path / "cache" / other_steps.path.name  # another key: trained and cached as before
     ignored = train_classifier(train, labels, heldout, heldout_labels, tmp_path / "fresh", steps=30, bundled=False)
