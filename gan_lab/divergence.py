@@ -49,7 +49,7 @@ class DivergenceMonitor:
 def all_finite(tensors: list[Tensor]) -> bool:
     """Whether every element of every tensor is finite, read from the device once. A tensor's
     smallest and largest elements (`torch.aminmax`, one pass, no copy) are both finite exactly when
-    all its elements are: NaN propagates to both, +inf is the largest, -inf the smallest. A third
-    to a ninth of the time of `isfinite(t).all()` per tensor on the CPU (docs/benchmarks.md)."""
+    all its elements are: NaN propagates to both, +inf is the largest, -inf the smallest. 5-14 times
+    faster than `isfinite(t).all()` per tensor on a 2-core CPU (docs/benchmarks.md)."""
     ends = [end for tensor in tensors if tensor.numel() for end in torch.aminmax(tensor)]
     return not ends or bool(torch.isfinite(torch.stack(ends)).all())
