@@ -5,16 +5,19 @@
 
 The default yardstick of the embedded datasets (`dataset=digits` and `dataset=stacked_digits` at their
 default settings, `eval.classifier_steps`, `eval.seed`) is a small CNN that `gan_lab.metrics.classifier`
-trains on the dataset's training split: 800 steps on one thread, about 20-30 s on a 2-core CPU, once
-per cache directory. The package ships those networks, found by the same key as the cache (a hash of
-the data, the seed, the training settings and `ARCHITECTURE_VERSION`), so a first run skips the
-training and every machine scores with the same network. A change to the data, the network or its
-training changes the key: the shipped file is then simply not found, the classifier is trained as
-before, and `--check` reports the bundle as stale.
+trains on the dataset's training split: 800 steps on one thread, about 15-30 s on a 2-core CPU, once
+per cache directory. The training is deterministic for a machine, but float32 kernels round
+differently with another torch release or CPU kernel set (ATen's AVX2 and AVX-512 builds, oneDNN's),
+and training amplifies it. So the package ships, per torch release and ATen CPU capability, the
+network such a machine trains (`classifier-<cache key>-torch<release>-<capability>.pt`): a first run
+there loads it instead of training the same network, and a machine of another kind trains its own,
+as without a bundle. A change to the data, the network or its training changes the cache key: the
+shipped file is then simply not found, the classifier is trained as before, and `--check` reports
+the bundle as stale.
 
-The training is deterministic for a machine, but float32 kernels round differently on different
-CPUs (AVX2 and AVX-512 builds of oneDNN): `--check` on another kind of CPU reports how far its own
-network is from the shipped one (weights, held-out accuracy, agreement of predictions).
+`--check` compares the network trained here with every bundled one of the same key: this machine's
+kind (bit-identical where nothing changed) and the others (weights, held-out accuracy, agreement).
+`--write` adds or replaces this machine's kind's files and keeps the other kinds'.
 """
 
 from __future__ import annotations
@@ -33,11 +36,18 @@ from hydra.utils import instantiate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gan_lab.metrics.classifier import BUNDLED_DIR, classify, data_digest, train_classifier  # noqa: E402
+from gan_lab.metrics.classifier import (  # noqa: E402
+    BUNDLED_DIR,
+    DomainClassifier,
+    bundled_name,
+    classify,
+    data_digest,
+    train_classifier,
+)
 from gan_lab.run import CONF_DIR, build_datamodule  # noqa: E402
 
 DATASETS = ["digits", "stacked_digits"]
-MANIFEST = BUNDLED_DIR / "manifest.json"  # per dataset: file, data digest, settings, accuracy, where trained
+MANIFEST = BUNDLED_DIR / "manifest.json"  # per file: its datasets, data digest, settings, accuracy, where trained
 
 
 def classifier_inputs(dataset: str) -> tuple[tuple[torch.Tensor, ...], dict]:
@@ -60,39 +70,50 @@ def main() -> None:
     trained_with = f"torch {torch.__version__}, {platform.machine()} {torch.backends.cpu.get_cpu_capability()}, {date.today()}"
     print(trained_with)
     manifest = json.loads(MANIFEST.read_text()) if MANIFEST.is_file() else {}
-    missing = []
+    missing, written = [], set()
     with tempfile.TemporaryDirectory() as scratch:  # one training per key: stacked digits' classifier is the digits'
         for dataset in args.datasets:
             data, settings = classifier_inputs(dataset)
             fresh = train_classifier(*data, cache_dir=scratch, bundled=False, **settings)
-            shipped = BUNDLED_DIR / fresh.path.name
+            shipped = BUNDLED_DIR / bundled_name(fresh.path.name)
             if args.write:
                 BUNDLED_DIR.mkdir(exist_ok=True)
                 torch.save(torch.load(fresh.path, weights_only=True), shipped)  # archive named after the file: same bytes
-                manifest[dataset] = {"file": shipped.name, "data_sha1": data_digest(*data), **settings,
-                                     "heldout_accuracy": round(fresh.heldout_accuracy, 6), "trained_with": trained_with}
+                entry = manifest.setdefault(shipped.name, {"datasets": []})
+                entry |= {"data_sha1": data_digest(*data), **settings, "heldout_accuracy": round(fresh.heldout_accuracy, 6),
+                          "trained_with": trained_with}
+                entry["datasets"] = sorted({*entry["datasets"], dataset})
+                written.add(shipped.name)
                 print(f"dataset={dataset}: wrote {shipped} (held-out accuracy {fresh.heldout_accuracy:.4f})")
-            elif not shipped.is_file():
+                continue
+            bundled = sorted(BUNDLED_DIR.glob(f"{fresh.path.stem}-*.pt"))  # this machine's and other machines' networks
+            if not bundled:
                 missing.append(dataset)
-                print(f"dataset={dataset}: no bundled {shipped.name}: stale or never written (run this script with --write)")
-            else:
-                bundled = train_classifier(*data, cache_dir=BUNDLED_DIR, **settings)
-                print(f"dataset={dataset}: {shipped.name}: {comparison(fresh, bundled, data[2])}")
+                print(f"dataset={dataset}: nothing in the bundle for {fresh.path.name}: stale or never written "
+                      "(run this script with --write)")
+            for path in bundled:
+                mine = " (this machine's kind)" if path == shipped else ""
+                print(f"dataset={dataset}: {path.name}{mine}: {comparison(fresh, path, data)}")
     if args.write:
-        MANIFEST.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        for stale in sorted({path.name for path in BUNDLED_DIR.glob("classifier-*.pt")} - {e["file"] for e in manifest.values()}):
+        suffix = bundled_name(".pt")  # this machine's torch release and kernels: the bundle's other machines are kept
+        for stale in sorted({path.name for path in BUNDLED_DIR.glob(f"classifier-*{suffix}")} - written):
             (BUNDLED_DIR / stale).unlink()
-            print(f"removed {stale}: no dataset of the manifest uses it")
+            manifest.pop(stale, None)
+            print(f"removed {stale}: no dataset's default classifier now")
+        MANIFEST.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     sys.exit(1 if missing else 0)
 
 
-def comparison(fresh, bundled, heldout: torch.Tensor) -> str:
-    """How far the classifier trained here is from the bundled one: weights, held-out accuracy, predictions."""
-    ours, theirs = fresh.network.state_dict(), bundled.network.state_dict()
+def comparison(fresh, bundled: Path, data) -> str:
+    """How far the classifier trained here is from a bundled one: weights, held-out accuracy, predictions."""
+    saved = torch.load(bundled, map_location="cpu", weights_only=True)
+    network = DomainClassifier(data[0].shape[1], saved["num_classes"])
+    network.load_state_dict(saved["state_dict"])
+    ours, theirs = fresh.network.state_dict(), network.eval().state_dict()
     largest = max((ours[name] - theirs[name]).abs().max().item() for name in ours)
-    agreement = classify(fresh.network, heldout).eq(classify(bundled.network, heldout)).float().mean().item()
+    agreement = classify(fresh.network, data[2]).eq(classify(network, data[2])).float().mean().item()
     same = "bit-identical" if largest == 0 else f"largest weight difference {largest:.3g}"
-    return (f"{same}; held-out accuracy {fresh.heldout_accuracy:.4f} trained here, {bundled.heldout_accuracy:.4f} bundled; "
+    return (f"{same}; held-out accuracy {fresh.heldout_accuracy:.4f} trained here, {saved['heldout_accuracy']:.4f} bundled; "
             f"the two agree on {agreement:.2%} of the held-out images")
 
 

@@ -16,11 +16,20 @@ from torch import Tensor, nn
 ARCHITECTURE_VERSION = 2  # bump when the network or its training changes: invalidates cached (and bundled) classifiers
 # 2 (2026-12-06): trained on one thread, so the network no longer depends on the caller's thread count
 
-# Classifiers for the embedded datasets' default settings, trained once by this module and shipped with
-# the package (`python scripts/bundle_classifiers.py --write`; what, where and on what: its manifest.json),
-# so that a first run does not spend half a minute training one and every machine scores with the same
-# network; found by the same key as the cache.
+# Classifiers for the embedded datasets' default settings, trained by this module and shipped with the
+# package (`python scripts/bundle_classifiers.py --write`; what, where and on what: its manifest.json), so
+# that a first run does not spend half a minute training one. Found by the cache's key and this machine's
+# kernels (`bundled_name`): only where this machine would train the very same network.
 BUNDLED_DIR = Path(__file__).with_name("classifiers")
+
+
+def bundled_name(cache_name: str) -> str:
+    """The bundled file that stands for the cache file `cache_name` on this machine. float32 kernels
+    round differently from one torch build and CPU kernel set (AVX2, AVX-512) to another, and training
+    amplifies it (docs/evaluation.md), so a bundle names the torch release and ATen's CPU capability
+    it was trained with: a machine that would train another network trains it, as without a bundle."""
+    release = torch.__version__.split("+")[0]
+    return f"{cache_name.removesuffix('.pt')}-torch{release}-{torch.backends.cpu.get_cpu_capability()}.pt"
 
 
 class DomainClassifier(nn.Module):
@@ -103,7 +112,7 @@ def train_classifier(
     key = _fingerprint(train, train_labels, heldout, heldout_labels, seed=seed, steps=steps, batch_size=batch_size)
     path = Path(cache_dir) / f"classifier-{key}.pt"
     network = DomainClassifier(train.shape[1], num_classes)
-    for saved_at in (path, BUNDLED_DIR / path.name) if bundled else (path,):
+    for saved_at in (path, BUNDLED_DIR / bundled_name(path.name)) if bundled else (path,):
         if saved_at.is_file():
             saved = torch.load(saved_at, map_location="cpu", weights_only=True)
             network.load_state_dict(saved["state_dict"])

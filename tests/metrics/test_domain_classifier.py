@@ -44,11 +44,12 @@ def test_a_bundled_classifier_is_used_when_the_cache_has_none_and_ignored_on_req
     trained = train_classifier(train, labels, heldout, heldout_labels, tmp_path / "elsewhere", steps=30)
     bundle = tmp_path / "bundle"
     bundle.mkdir()
-    (bundle / trained.path.name).write_bytes(trained.path.read_bytes())
+    (bundle / classifier.bundled_name(trained.path.name)).write_bytes(trained.path.read_bytes())
     monkeypatch.setattr(classifier, "BUNDLED_DIR", bundle)
 
     found = train_classifier(train, labels, heldout, heldout_labels, tmp_path / "cache", steps=30)
-    assert found.path == bundle / trained.path.name and not (tmp_path / "cache").exists()  # nothing trained nor written
+    assert found.path == bundle / classifier.bundled_name(trained.path.name)
+    assert not (tmp_path / "cache").exists()  # nothing trained nor written
     assert found.heldout_accuracy == trained.heldout_accuracy
     own = tmp_path / "own_cache" / trained.path.name  # a checkout's own network under the same key comes first
     own.parent.mkdir()
@@ -60,6 +61,20 @@ def test_a_bundled_classifier_is_used_when_the_cache_has_none_and_ignored_on_req
     assert ignored.path == tmp_path / "fresh" / trained.path.name
 
 
+def test_a_bundled_classifier_is_found_only_by_a_machine_of_the_kind_that_trained_it(tmp_path, monkeypatch):
+    # another torch release or CPU kernel set trains another network: it must train its own, not load this one
+    (train, labels), (heldout, heldout_labels) = digits_like(256, 0), digits_like(64, 1)
+    trained = train_classifier(train, labels, heldout, heldout_labels, tmp_path / "elsewhere", steps=30)
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    name = classifier.bundled_name(trained.path.name)
+    assert name.endswith(f"-torch{torch.__version__.split('+')[0]}-{torch.backends.cpu.get_cpu_capability()}.pt")
+    (bundle / name.replace(torch.backends.cpu.get_cpu_capability(), "OTHER")).write_bytes(trained.path.read_bytes())
+    monkeypatch.setattr(classifier, "BUNDLED_DIR", bundle)
+    found = train_classifier(train, labels, heldout, heldout_labels, tmp_path / "cache", steps=30)
+    assert found.path == tmp_path / "cache" / trained.path.name  # trained here and cached, as without a bundle
+
+
 @pytest.mark.parametrize("dataset", ["digits", "stacked_digits"])
 def test_the_embedded_datasets_default_yardstick_ships_with_the_package(dataset, tmp_path):
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
@@ -67,8 +82,13 @@ def test_the_embedded_datasets_default_yardstick_ships_with_the_package(dataset,
     datamodule = build_datamodule(cfg)
     datamodule.setup("fit")
     data = instantiate(cfg.eval.evaluator)(datamodule).classifier_data()
-    entry = json.loads((classifier.BUNDLED_DIR / "manifest.json").read_text())[dataset]
-    if data_digest(*data) != entry["data_sha1"]:  # the float32 resize of another kind of CPU: trained here, as before
+    manifest = json.loads((classifier.BUNDLED_DIR / "manifest.json").read_text())
+    kind = classifier.bundled_name(".pt")  # this machine's torch release and CPU kernels
+    entries = [entry for name, entry in manifest.items() if name.endswith(kind) and dataset in entry["datasets"]]
+    if not entries:  # a machine of another kind trains its own network, as without a bundle
+        pytest.skip(f"no bundled {dataset} classifier for this kind of machine ({kind.removesuffix('.pt').lstrip('-')})")
+    (entry,) = entries
+    if data_digest(*data) != entry["data_sha1"]:
         pytest.skip(f"this machine prepares other {dataset} bytes than the bundle's ({entry['trained_with']})")
     trained = train_classifier(*data, cache_dir=tmp_path, seed=cfg.eval.seed, steps=cfg.eval.classifier_steps)
     assert trained.path.parent == classifier.BUNDLED_DIR, (
