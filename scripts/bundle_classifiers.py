@@ -42,6 +42,8 @@ from gan_lab.metrics.classifier import (  # noqa: E402
     bundled_name,
     classify,
     data_digest,
+    kernel_kind,
+    load_classifier,
     train_classifier,
 )
 from gan_lab.run import CONF_DIR, build_datamodule  # noqa: E402
@@ -95,8 +97,8 @@ def main() -> None:
                 mine = " (this machine's kind)" if path == shipped else ""
                 print(f"dataset={dataset}: {path.name}{mine}: {comparison(fresh, path, data)}")
     if args.write:
-        suffix = bundled_name(".pt")  # this machine's torch release and kernels: the bundle's other machines are kept
-        for stale in sorted({path.name for path in BUNDLED_DIR.glob(f"classifier-*{suffix}")} - written):
+        mine = BUNDLED_DIR.glob(f"classifier-*-{kernel_kind()}.pt")  # this machine's kind: the other kinds' are kept
+        for stale in sorted({path.name for path in mine} - written):
             (BUNDLED_DIR / stale).unlink()
             manifest.pop(stale, None)
             print(f"removed {stale}: no dataset's default classifier now")
@@ -104,16 +106,14 @@ def main() -> None:
     sys.exit(1 if missing else 0)
 
 
-def comparison(fresh, bundled: Path, data) -> str:
+def comparison(fresh, bundled_path: Path, data) -> str:
     """How far the classifier trained here is from a bundled one: weights, held-out accuracy, predictions."""
-    saved = torch.load(bundled, map_location="cpu", weights_only=True)
-    network = DomainClassifier(data[0].shape[1], saved["num_classes"])
-    network.load_state_dict(saved["state_dict"])
-    ours, theirs = fresh.network.state_dict(), network.eval().state_dict()
+    bundled = load_classifier(bundled_path, DomainClassifier(data[0].shape[1], fresh.network.head.out_features))
+    ours, theirs = fresh.network.state_dict(), bundled.network.state_dict()
     largest = max((ours[name] - theirs[name]).abs().max().item() for name in ours)
-    agreement = classify(fresh.network, data[2]).eq(classify(network, data[2])).float().mean().item()
+    agreement = classify(fresh.network, data[2]).eq(classify(bundled.network, data[2])).float().mean().item()
     same = "bit-identical" if largest == 0 else f"largest weight difference {largest:.3g}"
-    return (f"{same}; held-out accuracy {fresh.heldout_accuracy:.4f} trained here, {saved['heldout_accuracy']:.4f} bundled; "
+    return (f"{same}; held-out accuracy {fresh.heldout_accuracy:.4f} trained here, {bundled.heldout_accuracy:.4f} bundled; "
             f"the two agree on {agreement:.2%} of the held-out images")
 
 

@@ -23,13 +23,17 @@ ARCHITECTURE_VERSION = 2  # bump when the network or its training changes: inval
 BUNDLED_DIR = Path(__file__).with_name("classifiers")
 
 
+def kernel_kind() -> str:
+    """This machine's torch release and ATen CPU capability, e.g. `torch2.14.1-AVX2`: float32 kernels
+    round differently from one to another, and training amplifies it (docs/evaluation.md)."""
+    return f"torch{torch.__version__.split('+')[0]}-{torch.backends.cpu.get_cpu_capability()}"
+
+
 def bundled_name(cache_name: str) -> str:
-    """The bundled file that stands for the cache file `cache_name` on this machine. float32 kernels
-    round differently from one torch build and CPU kernel set (AVX2, AVX-512) to another, and training
-    amplifies it (docs/evaluation.md), so a bundle names the torch release and ATen's CPU capability
-    it was trained with: a machine that would train another network trains it, as without a bundle."""
-    release = torch.__version__.split("+")[0]
-    return f"{cache_name.removesuffix('.pt')}-torch{release}-{torch.backends.cpu.get_cpu_capability()}.pt"
+    """The bundled file that stands for the cache file `cache_name` on this machine: named after the
+    kernels it was trained with, so a machine that would train another network trains it, as without a
+    bundle."""
+    return f"{cache_name.removesuffix('.pt')}-{kernel_kind()}.pt"
 
 
 class DomainClassifier(nn.Module):
@@ -65,19 +69,26 @@ class TrainedClassifier:
     path: Path
 
 
-def data_digest(*tensors: Tensor) -> str:
-    """SHA-1 of the tensors' bytes: whether two machines prepared the same data, bit for bit."""
-    digest = hashlib.sha1()
+def _hash_tensors(digest, tensors) -> str:
     for t in tensors:
         digest.update(t.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()
 
 
+def data_digest(*tensors: Tensor) -> str:
+    """SHA-1 of the tensors' bytes: whether two machines prepared the same data, bit for bit."""
+    return _hash_tensors(hashlib.sha1(), tensors)
+
+
 def _fingerprint(*tensors: Tensor, **settings) -> str:
-    digest = hashlib.sha1(repr((ARCHITECTURE_VERSION, sorted(settings.items()))).encode())
-    for t in tensors:
-        digest.update(t.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()[:16]
+    return _hash_tensors(hashlib.sha1(repr((ARCHITECTURE_VERSION, sorted(settings.items()))).encode()), tensors)[:16]
+
+
+def load_classifier(path: Path, network: DomainClassifier) -> TrainedClassifier:
+    """`network` with the weights saved at `path` (a cache or bundle file), in eval mode."""
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    network.load_state_dict(saved["state_dict"])
+    return TrainedClassifier(network.eval(), float(saved["heldout_accuracy"]), path)
 
 
 def _random_shift(x: Tensor, max_shift: int, generator: torch.Generator) -> Tensor:
@@ -114,9 +125,7 @@ def train_classifier(
     network = DomainClassifier(train.shape[1], num_classes)
     for saved_at in (path, BUNDLED_DIR / bundled_name(path.name)) if bundled else (path,):
         if saved_at.is_file():
-            saved = torch.load(saved_at, map_location="cpu", weights_only=True)
-            network.load_state_dict(saved["state_dict"])
-            return TrainedClassifier(network.eval(), float(saved["heldout_accuracy"]), saved_at)
+            return load_classifier(saved_at, network)
 
     generator = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]), torch.enable_grad(), one_thread():  # callers may be scoring under no_grad
